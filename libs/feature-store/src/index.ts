@@ -1,0 +1,3 @@
+export * from './config';
+export * from './client';
+export * from './redis.module';

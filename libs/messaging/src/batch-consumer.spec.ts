@@ -1,0 +1,324 @@
+import type { ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
+import { z } from 'zod';
+import { createLogger, createMetricsRegistry, StoreloopError, type Registry } from '@storeloop/observability';
+import { BatchConsumer, type BatchConsumerOptions, type ConsumedMessage } from './batch-consumer';
+import { MALFORMED_RECORD, jsonDecoder } from './decoders';
+import type { TopicProducer } from './producer';
+import { TopicNamer } from './topic-namer';
+
+const TOPIC = 'ci.retail.events.v1';
+const DLQ = 'ci.retail.events.dlq.v1';
+const GROUP = 'storeloop-features';
+
+type Value = { n: number };
+const decode = jsonDecoder(z.object({ n: z.number() }));
+
+function record(offset: number, value: string = JSON.stringify({ n: offset }), headers: KafkaMessage['headers'] = {}): KafkaMessage {
+  return { key: Buffer.from(`key-${offset}`), value: Buffer.from(value), timestamp: '1714558530000', attributes: 0, offset: String(offset), headers } as KafkaMessage;
+}
+
+const retriable = (message = 'redis timeout') => new StoreloopError('FEATURES.REDIS_DOWN', message, { retriable: true });
+const fatal = (message = 'cannot handle') => new StoreloopError('FEATURES.BAD_EVENT', message, { retriable: false });
+
+/**
+ * A BatchConsumer over a fake kafkajs client: `batch()` feeds records through the
+ * eachBatch callback the consumer registered, and `log` records, in order, every
+ * handler call, resolved offset and dead letter.
+ */
+async function setup(options: {
+  handle: (values: number[]) => Promise<void> | void;
+  retry?: BatchConsumerOptions<Value>['retry'];
+  maxHandlerBatch?: number;
+  registry?: Registry;
+  sendMessages?: (topic: string, messages: Message[]) => Promise<unknown>;
+}) {
+  const log: string[] = [];
+  const handled: ConsumedMessage<Value>[][] = [];
+  let eachBatch: ConsumerRunConfig['eachBatch'];
+  const kafkaConsumer = {
+    connect: jest.fn(async () => undefined),
+    subscribe: jest.fn(async () => undefined),
+    run: jest.fn(async (config: ConsumerRunConfig) => {
+      eachBatch = config.eachBatch;
+    }),
+    disconnect: jest.fn(async () => undefined),
+  };
+  const kafka = { consumer: jest.fn(() => kafkaConsumer) } as unknown as Kafka;
+  const producer = {
+    sendMessages: jest.fn(async (topic: string, messages: Message[]) => {
+      if (options.sendMessages) await options.sendMessages(topic, messages);
+      const { offset } = JSON.parse(String(messages[0].value));
+      log.push(`dlq ${offset}`);
+      return [];
+    }),
+  };
+  const consumer = new BatchConsumer<Value>({
+    kafka,
+    groupId: GROUP,
+    topics: [TOPIC],
+    namer: new TopicNamer('ci.'),
+    decode,
+    handle: async (messages) => {
+      handled.push(messages);
+      log.push(`handle ${messages.map((m) => m.offset).join(',')}`);
+      await options.handle(messages.map((m) => m.value.n));
+    },
+    deadLetter: { producer: producer as unknown as TopicProducer, topic: DLQ },
+    logger: createLogger('test', 'silent'),
+    registry: options.registry,
+    retry: { initialBackoffMs: 1, maxBackoffMs: 2, multiplier: 2, maxRetries: 2, ...options.retry },
+    maxHandlerBatch: options.maxHandlerBatch,
+  });
+  await consumer.start();
+
+  const heartbeat = jest.fn(async () => undefined);
+  const resolveOffset = jest.fn((offset: string) => log.push(`resolve ${offset}`));
+  const batch = (
+    messages: KafkaMessage[],
+    {
+      highWatermark = String(Number(messages[messages.length - 1].offset) + 1),
+      isStale = () => false,
+    }: { highWatermark?: string; isStale?: () => boolean } = {},
+  ) => {
+    if (!eachBatch) throw new Error('consumer.run was not called with eachBatch');
+    const payload = {
+      batch: { topic: TOPIC, partition: 2, highWatermark, messages },
+      resolveOffset,
+      heartbeat,
+      isRunning: () => true,
+      isStale,
+    } as unknown as EachBatchPayload;
+    return eachBatch(payload);
+  };
+  /** Dead-letter record values sent to the DLQ, parsed. */
+  const deadLetters = () =>
+    producer.sendMessages.mock.calls.map(([topic, messages]) => {
+      expect(topic).toBe(DLQ);
+      expect(messages).toHaveLength(1);
+      return { ...messages[0], value: JSON.parse(String(messages[0].value)) };
+    });
+  return { consumer, kafka, kafkaConsumer, producer, batch, log, handled, heartbeat, resolveOffset, deadLetters };
+}
+
+async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`metric ${name} is not registered`);
+  const { values } = await metric.get();
+  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+}
+
+describe('BatchConsumer', () => {
+  it('subscribes to its topics and runs with manual offset resolution', async () => {
+    const { kafka, kafkaConsumer } = await setup({ handle: () => undefined });
+    expect(kafka.consumer).toHaveBeenCalledWith(expect.objectContaining({ groupId: GROUP, allowAutoTopicCreation: false }));
+    expect(kafkaConsumer.subscribe).toHaveBeenCalledWith({ topics: [TOPIC], fromBeginning: true });
+    expect(kafkaConsumer.run).toHaveBeenCalledWith(expect.objectContaining({ eachBatchAutoResolve: false }));
+  });
+
+  it('gives the handler decoded records and resolves the last offset only after handling', async () => {
+    const { batch, log, handled, heartbeat } = await setup({ handle: () => undefined });
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await batch([record(10, undefined, { traceparent: Buffer.from(traceparent), correlationid: 'corr-1' }), record(11), record(12)]);
+    expect(log).toEqual(['handle 10,11,12', 'resolve 12']);
+    const [first] = handled[0];
+    expect(first).toMatchObject({ topic: TOPIC, partition: 2, offset: '10', key: 'key-10', value: { n: 10 }, timestamp: '1714558530000' });
+    expect(first.headers).toEqual({ traceparent, correlationid: 'corr-1' });
+    expect(first.trace).toMatchObject({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      correlationId: 'corr-1',
+      causationId: `${TOPIC}/2/10`,
+    });
+    expect(heartbeat).toHaveBeenCalled();
+  });
+
+  it('treats a rebalance seen by the heartbeat after a handled slice as a rebalance, not a handler failure', async () => {
+    const { batch, log, heartbeat, deadLetters } = await setup({ handle: () => undefined });
+    const rebalancing = Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS', retriable: false });
+    heartbeat.mockRejectedValueOnce(rebalancing);
+    await expect(batch([record(0), record(1)])).rejects.toBe(rebalancing);
+    // Handled once, resolved once: kafkajs commits it and the next owner starts after it.
+    expect(log).toEqual(['handle 0,1', 'resolve 1']);
+    expect(deadLetters()).toEqual([]);
+  });
+
+  it('hands the batch over in slices of maxHandlerBatch, resolving each in order', async () => {
+    const { batch, log } = await setup({ handle: () => undefined, maxHandlerBatch: 2 });
+    await batch([record(0), record(1), record(2), record(3), record(4)]);
+    expect(log).toEqual(['handle 0,1', 'resolve 1', 'handle 2,3', 'resolve 3', 'handle 4', 'resolve 4']);
+  });
+
+  it('retries a retriable failure and resolves once it succeeds', async () => {
+    let calls = 0;
+    const { batch, log, producer } = await setup({
+      handle: () => {
+        if (++calls === 1) throw retriable();
+      },
+    });
+    await batch([record(0), record(1)]);
+    expect(log).toEqual(['handle 0,1', 'handle 0,1', 'resolve 1']);
+    expect(producer.sendMessages).not.toHaveBeenCalled();
+  });
+
+  it('splits a failing slice and dead-letters only the poison record after its retries', async () => {
+    const { batch, log, deadLetters } = await setup({
+      handle: (values) => {
+        if (values.includes(2)) throw retriable('record 2 keeps timing out');
+      },
+    });
+    await batch([record(0), record(1), record(2), record(3)]);
+    expect(log).toEqual([
+      // the whole slice: first attempt and two retries
+      'handle 0,1,2,3',
+      'handle 0,1,2,3',
+      'handle 0,1,2,3',
+      // then one record at a time
+      'handle 0',
+      'resolve 0',
+      'handle 1',
+      'resolve 1',
+      'handle 2',
+      'handle 2',
+      'handle 2',
+      'dlq 2',
+      'resolve 2',
+      'handle 3',
+      'resolve 3',
+    ]);
+    const [letter] = deadLetters();
+    expect(letter.key).toEqual(Buffer.from('key-2'));
+    expect(letter.value).toMatchObject({
+      code: 'FEATURES.REDIS_DOWN',
+      reason: 'record 2 keeps timing out',
+      retriable: true,
+      attempts: 3,
+      sourceTopic: 'retail.events.v1',
+      partition: 2,
+      offset: '2',
+      consumerGroup: GROUP,
+    });
+    expect(Buffer.from(letter.value.value, 'base64').toString()).toBe('{"n":2}');
+  });
+
+  it('dead-letters a non-retriable failure without retrying it', async () => {
+    const { batch, log, deadLetters } = await setup({
+      handle: (values) => {
+        if (values.includes(1)) throw fatal();
+      },
+    });
+    await batch([record(0), record(1), record(2)]);
+    expect(log).toEqual(['handle 0,1,2', 'handle 0', 'resolve 0', 'handle 1', 'dlq 1', 'resolve 1', 'handle 2', 'resolve 2']);
+    expect(deadLetters()[0].value).toMatchObject({ code: 'FEATURES.BAD_EVENT', retriable: false, attempts: 1, offset: '1' });
+  });
+
+  it('dead-letters at the first failure when maxRetries is 0', async () => {
+    const { batch, log, deadLetters } = await setup({
+      retry: { maxRetries: 0 },
+      handle: () => {
+        throw retriable();
+      },
+    });
+    await batch([record(5)]);
+    expect(log).toEqual(['handle 5', 'dlq 5', 'resolve 5']);
+    expect(deadLetters()[0].value.attempts).toBe(1);
+  });
+
+  it('dead-letters a record that cannot be decoded at once, after handling the records before it', async () => {
+    const garbage = Buffer.from([0xff, 0xfe, 0x7b]);
+    const { batch, log, deadLetters } = await setup({ handle: () => undefined });
+    await batch([record(0), record(1), { ...record(2), value: garbage }, record(3)]);
+    expect(log).toEqual(['handle 0,1', 'resolve 1', 'dlq 2', 'resolve 2', 'handle 3', 'resolve 3']);
+    const [letter] = deadLetters();
+    expect(letter.value).toMatchObject({ code: MALFORMED_RECORD, retriable: false, attempts: 1, offset: '2' });
+    expect(Buffer.from(letter.value.value, 'base64').equals(garbage)).toBe(true);
+  });
+
+  it('fails the batch without resolving the poison record when dead-lettering fails', async () => {
+    const { batch, log } = await setup({
+      handle: (values) => {
+        if (values.includes(1)) throw fatal();
+      },
+      sendMessages: async () => {
+        throw new StoreloopError('MESSAGING.PRODUCE_FAILED', 'dlq unavailable', { retriable: true });
+      },
+    });
+    await expect(batch([record(0), record(1), record(2)])).rejects.toThrow('dlq unavailable');
+    // record 1 is neither resolved (so it is redelivered) nor followed by record 2
+    expect(log).toEqual(['handle 0,1,2', 'handle 0', 'resolve 0', 'handle 1']);
+  });
+
+  it('fails the batch when a decode failure cannot be dead-lettered', async () => {
+    const { batch, log } = await setup({
+      handle: () => undefined,
+      sendMessages: async () => {
+        throw new Error('dlq unavailable');
+      },
+    });
+    await expect(batch([record(0), record(1, 'not json'), record(2)])).rejects.toThrow('dlq unavailable');
+    expect(log).toEqual(['handle 0', 'resolve 0']);
+  });
+
+  it('stops during a backoff without resolving or dead-lettering the failing record', async () => {
+    let failed!: () => void;
+    const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+    const { consumer, kafkaConsumer, batch, log, producer } = await setup({
+      retry: { initialBackoffMs: 60_000, maxBackoffMs: 60_000, maxRetries: 5 },
+      handle: () => {
+        failed();
+        throw retriable();
+      },
+    });
+    const running = batch([record(0), record(1)]);
+    await firstFailure;
+    await consumer.stop();
+    await expect(running).resolves.toBeUndefined();
+    expect(kafkaConsumer.disconnect).toHaveBeenCalledTimes(1);
+    expect(log).toEqual(['handle 0,1']);
+    expect(producer.sendMessages).not.toHaveBeenCalled();
+  });
+
+  it('handles nothing of a batch kafkajs reports stale (after a rebalance)', async () => {
+    const { batch, log } = await setup({ handle: () => undefined });
+    await batch([record(0), record(1)], { isStale: () => true });
+    expect(log).toEqual([]);
+  });
+
+  it('stops handling slices once the batch turns stale', async () => {
+    let stale = false;
+    const { batch, log } = await setup({
+      maxHandlerBatch: 1,
+      handle: () => {
+        stale = true;
+      },
+    });
+    await batch([record(0), record(1), record(2)], { isStale: () => stale });
+    expect(log).toEqual(['handle 0', 'resolve 0']);
+  });
+
+  it('reports lag, outcomes and retries in the metrics registry', async () => {
+    const registry = createMetricsRegistry('t', { defaultMetrics: false });
+    let calls = 0;
+    const { batch } = await setup({
+      registry,
+      handle: (values) => {
+        calls++;
+        if (calls === 1) throw retriable();
+        if (values.includes(7)) throw fatal();
+      },
+    });
+    await batch([record(5), record(6), record(7)], { highWatermark: '20' });
+    const labels = { group: GROUP, topic: TOPIC };
+    expect(await metricValue(registry, 'kafka_consumer_records_total', { ...labels, outcome: 'handled' })).toBe(2);
+    expect(await metricValue(registry, 'kafka_consumer_records_total', { ...labels, outcome: 'dead_lettered' })).toBe(1);
+    expect(await metricValue(registry, 'kafka_consumer_retries_total', labels)).toBe(1);
+    // high watermark 20, last processed offset 7: offsets 8..19 are still to come
+    expect(await metricValue(registry, 'kafka_consumer_lag', { ...labels, partition: '2' })).toBe(12);
+  });
+
+  it('reports zero lag once the partition is caught up, including after a dead-lettered decode failure', async () => {
+    const registry = createMetricsRegistry('t', { defaultMetrics: false });
+    const { batch } = await setup({ registry, handle: () => undefined });
+    await batch([record(0), record(1, 'not json')], { highWatermark: '2' });
+    expect(await metricValue(registry, 'kafka_consumer_lag', { group: GROUP, topic: TOPIC, partition: '2' })).toBe(0);
+    expect(await metricValue(registry, 'kafka_consumer_records_total', { group: GROUP, topic: TOPIC, outcome: 'handled' })).toBe(1);
+  });
+});

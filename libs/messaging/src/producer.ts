@@ -1,0 +1,121 @@
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { StoreloopError, continueTrace, getOrCreateCounter, traceHeaders, type Logger } from '@storeloop/observability';
+import {
+  CLOUDEVENTS_JSON_CONTENT_TYPE,
+  MESSAGE_HEADERS,
+  topicByName,
+  type TopicName,
+  type TopicPayloads,
+} from '@storeloop/contracts';
+import type { TopicNamer } from './topic-namer';
+
+export interface OutgoingRecord<V> {
+  key: string | null;
+  value: V;
+  headers?: Record<string, string>;
+  /** Event time in ms since epoch; defaults to the broker's append time semantics of the producer. */
+  timestamp?: number;
+}
+
+export const PRODUCE_FAILED = 'MESSAGING.PRODUCE_FAILED';
+export const PAYLOAD_INVALID = 'MESSAGING.PAYLOAD_INVALID';
+
+/**
+ * Idempotent producer (acks = all, one request in flight, so retries neither
+ * duplicate nor reorder) whose `send` is type-checked against the topic registry
+ * and validates each payload against the topic's schema before it leaves.
+ */
+export class TopicProducer {
+  private readonly producer: Producer;
+  private readonly sent;
+  private connected = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly namer: TopicNamer,
+    private readonly logger: Logger,
+    registry?: Registry,
+  ) {
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // murmur2, as the Java client: a key lands on the same partition whichever client wrote it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.sent = registry
+      ? getOrCreateCounter(registry, {
+          name: 'kafka_producer_records_total',
+          help: 'Records acknowledged by Kafka (acks=all) by topic, or failed to produce',
+          labelNames: ['topic', 'result'] as const,
+        })
+      : undefined;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.producer.disconnect();
+  }
+
+  /**
+   * Resolves only once every record is acknowledged by all in-sync replicas.
+   * Records without trace headers start a trace, so every record can be followed.
+   */
+  async send<T extends TopicName>(topic: T, records: OutgoingRecord<TopicPayloads[T]>[]): Promise<RecordMetadata[]> {
+    const definition = topicByName(topic);
+    const schema = definition.schema;
+    const contentType = 'eventTypes' in definition ? CLOUDEVENTS_JSON_CONTENT_TYPE : 'application/json';
+    const messages: Message[] = records.map((record, index) => {
+      const parsed = schema.safeParse(record.value);
+      if (!parsed.success) {
+        const where = parsed.error.issues[0]?.path.join('.') ?? '';
+        throw new StoreloopError(PAYLOAD_INVALID, `record ${index} for ${topic} is invalid at "${where}": ${parsed.error.issues[0]?.message}`);
+      }
+      return {
+        key: record.key,
+        value: JSON.stringify(parsed.data),
+        headers: {
+          [MESSAGE_HEADERS.contentType]: contentType,
+          ...(record.headers?.[MESSAGE_HEADERS.traceparent] ? {} : traceHeaders(continueTrace(record.headers))),
+          ...record.headers,
+        },
+        ...(record.timestamp === undefined ? {} : { timestamp: String(record.timestamp) }),
+      };
+    });
+    return this.sendMessages(this.namer.physical(topic), messages);
+  }
+
+  /** Raw bytes to an already resolved topic name: dead letters, tests and replays keep original bytes. */
+  async sendMessages(physicalTopic: string, messages: Message[]): Promise<RecordMetadata[]> {
+    if (messages.length === 0) return [];
+    try {
+      const result = await this.producer.send({
+        topic: physicalTopic,
+        messages,
+        acks: -1,
+        compression: CompressionTypes.None,
+      });
+      this.sent?.inc({ topic: physicalTopic, result: 'acked' }, messages.length);
+      return result;
+    } catch (error) {
+      this.sent?.inc({ topic: physicalTopic, result: 'failed' }, messages.length);
+      this.logger.warn({ err: error, topic: physicalTopic, count: messages.length }, 'produce failed');
+      throw new StoreloopError(PRODUCE_FAILED, `could not produce ${messages.length} record(s) to ${physicalTopic}`, {
+        retriable: true,
+        cause: error,
+      });
+    }
+  }
+}

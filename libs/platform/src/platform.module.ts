@@ -1,0 +1,53 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { httpConfigSchema, ObservabilityModule, parseEnvGroups } from '@storeloop/observability';
+import { KAFKA, KafkaModule, kafkaConfigSchema, kafkaReadinessProbe, type TopicSpec } from '@storeloop/messaging';
+import { REDIS, RedisModule, redisConfigSchema, redisReadinessProbe, type RedisClient } from '@storeloop/feature-store';
+import type { Kafka } from 'kafkajs';
+
+/** The configuration every service reads: HTTP server, Kafka and Redis. */
+export const platformConfigGroups = {
+  http: httpConfigSchema,
+  kafka: kafkaConfigSchema,
+  redis: redisConfigSchema,
+};
+
+export type PlatformConfig = ReturnType<typeof loadPlatformConfig>;
+
+export function loadPlatformConfig(source: Record<string, string | undefined> = process.env) {
+  return parseEnvGroups(platformConfigGroups, source);
+}
+
+export interface PlatformOptions {
+  service: string;
+  config: PlatformConfig;
+  /** Topics this service provisions at start (default: the whole registry). */
+  topics?: readonly TopicSpec[];
+}
+
+/**
+ * What every Storeloop service shares: JSON logs, /metrics, /health/live and
+ * /health/ready (Kafka and Redis probed with timeouts), a Kafka client with an
+ * idempotent producer and topic provisioning, and a Redis client.
+ */
+@Module({})
+export class PlatformModule {
+  static forService(options: PlatformOptions): DynamicModule {
+    const { service, config } = options;
+    return {
+      module: PlatformModule,
+      imports: [
+        ObservabilityModule.forRoot({
+          service,
+          logLevel: config.http.LOG_LEVEL,
+          probeTimeoutMs: config.http.HEALTH_CHECK_TIMEOUT_MS,
+          probes: {
+            inject: [KAFKA, REDIS],
+            useFactory: (kafka: Kafka, redis: RedisClient) => [kafkaReadinessProbe(kafka), redisReadinessProbe(redis)],
+          },
+        }),
+        KafkaModule.forRoot({ settings: config.kafka, clientId: `storeloop-${service}`, topics: options.topics }),
+        RedisModule.forRoot({ settings: config.redis, connectionName: `storeloop-${service}` }),
+      ],
+    };
+  }
+}

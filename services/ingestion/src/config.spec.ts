@@ -1,0 +1,4 @@
+import { describeServiceConfig } from '@storeloop/testing';
+import { DEFAULT_PORT, loadIngestionConfig } from './config';
+
+describeServiceConfig('ingestion', loadIngestionConfig, DEFAULT_PORT);

@@ -1,0 +1,3 @@
+import { describeServiceLifecycle } from '@storeloop/testing';
+
+describeServiceLifecycle('replenishment');
