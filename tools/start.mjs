@@ -5,6 +5,7 @@
 //   npm start                  the platform (dataset replay arrives with the quickstart issue)
 //   npm start -- --no-replay   the platform alone
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +21,9 @@ const SERVICES = [
 const logsDir = join(root, '.local/logs');
 const externalInfra = Boolean(process.env.KAFKA_BROKERS && process.env.REDIS_URL);
 const running = [];
+// A key for this run unless the caller configured keys: services refuse requests without one.
+const devKey = process.env.API_KEYS || process.env.API_KEYS_FILE ? undefined : `dev-${randomBytes(18).toString('base64url')}`;
+const keyEnv = devKey ? { API_KEYS: `dev:ingest+infer+admin:${createHash('sha256').update(devKey).digest('hex')}` } : {};
 
 async function readiness(port) {
   try {
@@ -34,7 +38,7 @@ function startService({ name, port }) {
   const out = createWriteStream(join(logsDir, `${name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, [join(root, 'services', name, 'dist', 'main.js')], {
     cwd: root,
-    env: { ...process.env, PORT: process.env[`${name.toUpperCase()}_PORT`] ?? String(port) },
+    env: { ...process.env, ...keyEnv, PORT: process.env[`${name.toUpperCase()}_PORT`] ?? String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(out);
@@ -96,6 +100,8 @@ async function main() {
     log(`${name.padEnd(14)} http://127.0.0.1:${port}   ${String(status === 200).padEnd(6)} ${dep('kafka').padEnd(6)} ${dep('redis')}`);
   }
   log('health: /health/live /health/ready   metrics: /metrics   logs: .local/logs/<service>.log');
+  log('ingestion API: POST http://127.0.0.1:3001/v1/events   docs: http://127.0.0.1:3001/docs');
+  if (devKey) log(`API key for this run (scopes ingest, infer, admin): ${devKey}`);
   if (!process.argv.includes('--no-replay')) {
     log('dataset replay, training and the storefront loop arrive with the quickstart issue; running the platform alone');
   }

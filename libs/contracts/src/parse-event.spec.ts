@@ -251,3 +251,21 @@ describe('schema evolution within v1', () => {
     expect(item.type === EventType.CatalogItemUpserted && item.data).toMatchObject({ attributes: {}, active: true });
   });
 });
+
+describe('hostile keys', () => {
+  it('refuses a top-level "__proto__" member instead of letting it become the prototype of the event', () => {
+    const text = JSON.stringify(exampleEvent(EventType.ProductViewed)).replace(/^\{/, '{"__proto__":{"polluted":1},');
+    const result = parseEvent(JSON.parse(text));
+    expect(result).toEqual({ ok: false, code: 'CONTRACT.SCHEMA_INVALID', issues: [{ path: '__proto__', message: 'is a reserved name' }] });
+  });
+
+  it('drops a "__proto__" member inside data with the other unknown fields', () => {
+    const text = JSON.stringify(exampleEvent(EventType.ProductViewed)).replace('"data":{', '"data":{"__proto__":{"polluted":2},');
+    const result = parseEvent(JSON.parse(text));
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(Object.getPrototypeOf(result.event.data)).toBe(Object.prototype);
+      expect((result.event.data as Record<string, unknown>).polluted).toBeUndefined();
+    }
+  });
+});

@@ -46,6 +46,11 @@ export function parseEvent(input: unknown): ParseEventResult {
       { path: '', message: `expected a JSON object, received ${describeValue(input)}` },
     ]);
   }
+  // JSON.parse makes "__proto__" an own key; copying it onto the parsed event
+  // would set the event's prototype to attacker-chosen data.
+  if (Object.prototype.hasOwnProperty.call(input, '__proto__')) {
+    return contractFailure(CONTRACT_ERROR_CODES.SchemaInvalid, [{ path: '__proto__', message: 'is a reserved name' }]);
+  }
 
   const { type } = input;
   if (typeof type !== 'string' || type.length === 0) {

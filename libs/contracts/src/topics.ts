@@ -47,6 +47,8 @@ interface TopicDefinition {
   partitions: number;
   cleanupPolicy: 'delete' | 'compact';
   retentionMs: number;
+  /** Topic-level max.message.bytes where records can exceed the broker's 1 MiB default. */
+  maxMessageBytes?: number;
   /** Production hints; tests and single-broker setups use 1 and 1. */
   replicationFactor: number;
   minInSyncReplicas: number;
@@ -95,6 +97,8 @@ export const TOPICS = {
     partitions: 6,
     cleanupPolicy: 'delete',
     retentionMs: 14 * DAY_MS,
+    // A dead letter holds a record of up to 1 MiB in base64, plus its headers and reason.
+    maxMessageBytes: 4 * 1024 * 1024,
     ...production,
     producers: ['ingestion', 'features', 'training', 'inference', 'replenishment'],
     consumers: ['operators'],

@@ -30,6 +30,8 @@ export interface ConsumedMessage<T> {
 }
 
 export interface BatchContext {
+  /** Consumer group, for offsets committed inside a transaction. */
+  groupId: string;
   topic: string;
   partition: number;
   /** Keeps group membership alive during long work. */
@@ -163,7 +165,7 @@ export class BatchConsumer<T> {
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const active = () => this.running && isRunning() && !isStale();
-    const context: BatchContext = { topic: batch.topic, partition: batch.partition, heartbeat };
+    const context: BatchContext = { groupId: this.options.groupId, topic: batch.topic, partition: batch.partition, heartbeat };
     let slice: ConsumedMessage<T>[] = [];
 
     const flush = async () => {

@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { TOPICS } from '@storeloop/contracts';
-import { HANDLER_FAILED, buildDeadLetter, deadLetterCause, DEAD_LETTER_HEADERS, type DeadLetterInput } from './dead-letter';
+import { HANDLER_FAILED, buildDeadLetter, buildRejectedItemDeadLetter, deadLetterCause, DEAD_LETTER_HEADERS, type DeadLetterInput } from './dead-letter';
 
 const NON_UTF8 = Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x7d]);
 
@@ -121,5 +121,22 @@ describe('deadLetterCause', () => {
 
   it('never leaves the reason empty', () => {
     expect(deadLetterCause('X.Y', '  ').reason).toBe('failed without a message');
+  });
+});
+
+describe('buildRejectedItemDeadLetter', () => {
+  it('records an HTTP item with its bytes, issues and origin, and no Kafka coordinates', () => {
+    const message = buildRejectedItemDeadLetter({
+      bytes: Buffer.from('{"type":"nope"}'),
+      code: 'INGEST.UNKNOWN_EVENT_TYPE',
+      reason: 'type: unknown',
+      issues: [{ path: 'type', message: 'unknown' }],
+      origin: 'http:shop',
+    });
+    const value = JSON.parse(String(message.value));
+    expect(TOPICS.deadLetters.schema.safeParse(value).success).toBe(true);
+    expect(value).toMatchObject({ sourceTopic: null, partition: null, offset: null, attempts: 1, issues: [{ path: 'type', message: 'unknown' }] });
+    expect(Buffer.from(value.value, 'base64').toString()).toBe('{"type":"nope"}');
+    expect(message.headers).toMatchObject({ [DEAD_LETTER_HEADERS.origin]: 'http:shop', [DEAD_LETTER_HEADERS.code]: 'INGEST.UNKNOWN_EVENT_TYPE' });
   });
 });

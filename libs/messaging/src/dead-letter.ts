@@ -8,6 +8,7 @@ export const DEAD_LETTER_HEADERS = {
   sourceTopic: 'dlq-source-topic',
   sourcePartition: 'dlq-source-partition',
   sourceOffset: 'dlq-source-offset',
+  origin: 'dlq-origin',
 } as const;
 
 const STABLE_CODE = /^[A-Z][A-Z0-9_]*(?:\.[A-Z][A-Z0-9_]*)+$/;
@@ -32,6 +33,8 @@ export interface DeadLetterInput {
   reason: string;
   retriable: boolean;
   attempts: number;
+  /** Field-level problems, for contract failures. */
+  issues?: { path: string; message: string }[];
 }
 
 /**
@@ -44,6 +47,7 @@ export function buildDeadLetter(input: DeadLetterInput): Message {
     code: input.code,
     reason: input.reason,
     retriable: input.retriable,
+    issues: input.issues ?? [],
     sourceTopic: input.sourceTopic,
     partition: input.partition,
     offset: message.offset,
@@ -63,6 +67,44 @@ export function buildDeadLetter(input: DeadLetterInput): Message {
       [DEAD_LETTER_HEADERS.sourceTopic]: input.sourceTopic,
       [DEAD_LETTER_HEADERS.sourcePartition]: String(input.partition),
       [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
+    },
+  };
+}
+
+export interface RejectedItemInput {
+  /** The item's bytes as the client sent them (re-serialised JSON for an item of a JSON array). */
+  bytes: Buffer;
+  code: string;
+  reason: string;
+  issues?: { path: string; message: string }[];
+  /** Who sent it, e.g. `http:<api key id>`. */
+  origin: string;
+}
+
+/** A dead letter for an item that never was a Kafka record (an HTTP batch item): no coordinates. */
+export function buildRejectedItemDeadLetter(item: RejectedItemInput): Message {
+  const value = {
+    code: item.code,
+    reason: item.reason,
+    retriable: false,
+    issues: item.issues ?? [],
+    sourceTopic: null,
+    partition: null,
+    offset: null,
+    key: null,
+    value: item.bytes.toString('base64'),
+    headers: {},
+    failedAt: new Date().toISOString(),
+    attempts: 1,
+    consumerGroup: null,
+  };
+  return {
+    key: null,
+    value: JSON.stringify(value),
+    headers: {
+      [DEAD_LETTER_HEADERS.code]: item.code,
+      [DEAD_LETTER_HEADERS.reason]: item.reason.slice(0, 1000),
+      [DEAD_LETTER_HEADERS.origin]: item.origin,
     },
   };
 }

@@ -9,3 +9,5 @@ export * from './batch-consumer';
 export * from './decoders';
 export * from './transport';
 export * from './kafka.module';
+export * from './transactional-producer';
+export * from './chunking';

@@ -9,6 +9,7 @@ import {
   type TopicPayloads,
 } from '@storeloop/contracts';
 import type { TopicNamer } from './topic-namer';
+import { chunkByBytes } from './chunking';
 
 export interface OutgoingRecord<V> {
   key: string | null;
@@ -101,12 +102,11 @@ export class TopicProducer {
   async sendMessages(physicalTopic: string, messages: Message[]): Promise<RecordMetadata[]> {
     if (messages.length === 0) return [];
     try {
-      const result = await this.producer.send({
-        topic: physicalTopic,
-        messages,
-        acks: -1,
-        compression: CompressionTypes.None,
-      });
+      const result: RecordMetadata[] = [];
+      // In order, one slice at a time: per-partition order holds across slices.
+      for (const chunk of chunkByBytes(messages)) {
+        result.push(...(await this.producer.send({ topic: physicalTopic, messages: chunk, acks: -1, compression: CompressionTypes.None })));
+      }
       this.sent?.inc({ topic: physicalTopic, result: 'acked' }, messages.length);
       return result;
     } catch (error) {

@@ -9,6 +9,8 @@ export interface TopicSpec {
   cleanupPolicy: 'delete' | 'compact';
   /** -1 keeps records forever. */
   retentionMs: number;
+  /** Topic-level max.message.bytes, where records may exceed the broker default. */
+  maxMessageBytes?: number;
 }
 
 export interface ProvisionResult {
@@ -18,10 +20,12 @@ export interface ProvisionResult {
 
 /** Broker-side settings a topic spec implies (compaction for model lifecycle, retention for event logs). */
 export function topicConfigEntries(spec: TopicSpec): { name: string; value: string }[] {
-  return [
+  const entries = [
     { name: 'cleanup.policy', value: spec.cleanupPolicy },
     { name: 'retention.ms', value: String(spec.retentionMs) },
   ];
+  if (spec.maxMessageBytes !== undefined) entries.push({ name: 'max.message.bytes', value: String(spec.maxMessageBytes) });
+  return entries;
 }
 
 /**

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from './config';
 import { createLogger } from './logger';
@@ -15,6 +15,8 @@ export interface ServiceStartOptions<C> {
   loadConfig: () => C;
   createModule: (config: C) => Parameters<typeof NestFactory.create>[0];
   http: (config: C) => { host: string; port: number; shutdownTimeoutMs: number };
+  /** Nest application options, e.g. `{ bodyParser: false }` for a service that reads bodies itself. */
+  nestOptions?: NestApplicationOptions;
   /** Hook to connect microservice transports (Kafka batch consumers) before listening. */
   beforeListen?: (app: INestApplication, config: C) => Promise<void> | void;
 }
@@ -37,7 +39,7 @@ export async function startService<C>(options: ServiceStartOptions<C>): Promise<
   }
 
   const http = options.http(config);
-  const app = await NestFactory.create(options.createModule(config), { bufferLogs: true });
+  const app = await NestFactory.create(options.createModule(config), { ...options.nestOptions, bufferLogs: true });
   app.useLogger(app.get(Logger));
   // Our own signal handling rather than enableShutdownHooks: Nest re-raises the
   // signal after closing, and an orchestrator should see a clean exit code 0.
@@ -64,6 +66,8 @@ export async function startService<C>(options: ServiceStartOptions<C>): Promise<
     });
   }
 
+  // Module init first (connections, topic provisioning), so consumers subscribe to topics that exist.
+  await app.init();
   if (options.beforeListen) await options.beforeListen(app, config);
   await app.startAllMicroservices();
   await app.listen(http.port, http.host);

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { httpConfigSchema, ObservabilityModule, parseEnvGroups } from '@storeloop/observability';
+import { APP_FILTER } from '@nestjs/core';
+import { httpConfigSchema, ObservabilityModule, ROOT_LOGGER, parseEnvGroups, type Logger } from '@storeloop/observability';
+import { ProblemFilter } from './http/problem';
 import { KAFKA, KafkaModule, kafkaConfigSchema, kafkaReadinessProbe, type TopicSpec } from '@storeloop/messaging';
 import { REDIS, RedisModule, redisConfigSchema, redisReadinessProbe, type RedisClient } from '@storeloop/feature-store';
 import type { Kafka } from 'kafkajs';
@@ -48,6 +50,8 @@ export class PlatformModule {
         KafkaModule.forRoot({ settings: config.kafka, clientId: `storeloop-${service}`, topics: options.topics }),
         RedisModule.forRoot({ settings: config.redis, connectionName: `storeloop-${service}` }),
       ],
+      // Every error answer of every service is `{ code, message, ... }`.
+      providers: [{ provide: APP_FILTER, inject: [ROOT_LOGGER], useFactory: (logger: Logger) => new ProblemFilter(logger) }],
     };
   }
 }

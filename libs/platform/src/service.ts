@@ -1,4 +1,4 @@
-import type { INestApplication, DynamicModule } from '@nestjs/common';
+import type { INestApplication, DynamicModule, NestApplicationOptions } from '@nestjs/common';
 import { METRICS_REGISTRY, ROOT_LOGGER, runMain, startService, type Logger } from '@storeloop/observability';
 import {
   KAFKA,
@@ -46,6 +46,7 @@ export interface PlatformServiceOptions<C extends PlatformConfig> {
   loadConfig?: () => C;
   createModule: (config: C) => DynamicModule;
   beforeListen?: (app: INestApplication, config: C) => Promise<void> | void;
+  nestOptions?: NestApplicationOptions;
 }
 
 /** Entry point shared by the services: validated config, Nest app, graceful shutdown. */
@@ -57,6 +58,7 @@ export function runPlatformService<C extends PlatformConfig>(options: PlatformSe
       createModule: options.createModule,
       http: (config) => ({ host: config.http.HOST, port: config.http.PORT, shutdownTimeoutMs: config.http.SHUTDOWN_TIMEOUT_MS }),
       beforeListen: options.beforeListen,
+      nestOptions: options.nestOptions,
     }),
   );
 }

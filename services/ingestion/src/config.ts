@@ -1,8 +1,27 @@
-import { loadPlatformConfig, type PlatformConfig } from '@storeloop/platform';
+import { z } from 'zod';
+import { env, parseEnvGroups } from '@storeloop/observability';
+import { platformConfigGroups, securityConfigSchema, type PlatformConfig, type SecuritySettings } from '@storeloop/platform';
 
 export const DEFAULT_PORT = 3001;
 
-/** Platform configuration with this service's default port (each service gets its own, so all run on one host). */
-export function loadIngestionConfig(env: Record<string, string | undefined> = process.env): PlatformConfig {
-  return loadPlatformConfig({ PORT: String(DEFAULT_PORT), ...env });
+/** Ingestion's own settings. Documented in the README. */
+export const ingestConfigSchema = z.object({
+  INGEST_MAX_EVENTS: env.int(1000, { min: 1 }),
+  INGEST_MAX_BYTES: env.int(1024 * 1024, { min: 1024 }),
+  INGEST_DEDUP_WINDOW_MS: env.int(24 * 60 * 60 * 1000, { min: 1000 }),
+  INGEST_PRODUCE_TIMEOUT_MS: env.int(10_000, { min: 100 }),
+  INGEST_RETRY_AFTER_SECONDS: env.int(5, { min: 1 }),
+  INGEST_CONSUME_RAW: env.bool(true),
+  INGEST_CONSUMER_GROUP: z.string().min(1).default('storeloop-ingestion'),
+  INGEST_MAX_HANDLER_BATCH: env.int(1000, { min: 1 }),
+});
+export type IngestSettings = z.infer<typeof ingestConfigSchema>;
+
+export type IngestionConfig = PlatformConfig & { security: SecuritySettings; ingest: IngestSettings };
+
+export function loadIngestionConfig(source: Record<string, string | undefined> = process.env): IngestionConfig {
+  return parseEnvGroups(
+    { ...platformConfigGroups, security: securityConfigSchema, ingest: ingestConfigSchema },
+    { PORT: String(DEFAULT_PORT), ...source },
+  );
 }

@@ -1,9 +1,23 @@
-import { runPlatformService } from '@storeloop/platform';
+import { TOPICS } from '@storeloop/contracts';
+import { connectBatchConsumer, runPlatformService } from '@storeloop/platform';
 import { IngestionModule, SERVICE_NAME } from './app.module';
 import { loadIngestionConfig } from './config';
+import { decodeRawRecord } from './intake/intake';
 
 runPlatformService({
   service: SERVICE_NAME,
   loadConfig: () => loadIngestionConfig(),
   createModule: (config) => IngestionModule.register(config),
+  // The events endpoint reads its body itself: byte limit, NDJSON, and parse positions in errors.
+  nestOptions: { bodyParser: false },
+  beforeListen: (app, config) => {
+    if (!config.ingest.INGEST_CONSUME_RAW) return;
+    connectBatchConsumer(app, {
+      groupId: config.ingest.INGEST_CONSUMER_GROUP,
+      decoders: { [TOPICS.rawEvents.name]: decodeRawRecord },
+      maxHandlerBatch: config.ingest.INGEST_MAX_HANDLER_BATCH,
+      // Valid events are never dead-lettered because Kafka or Redis is down: retry until they return.
+      retry: { maxRetries: Number.MAX_SAFE_INTEGER, initialBackoffMs: 200, maxBackoffMs: 10_000 },
+    });
+  },
 });

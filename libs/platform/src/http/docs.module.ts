@@ -1,0 +1,54 @@
+import { Controller, Get, Header, Inject, Module, NotFoundException, Param, Res, type DynamicModule } from '@nestjs/common';
+import type { Response } from 'express';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const OPENAPI_DOCUMENT = Symbol('OPENAPI_DOCUMENT');
+
+const UI_ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+};
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>API</title><link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/docs/openapi.json', dom_id: '#ui' });</script>
+</body>
+</html>`;
+
+/** `/docs` (Swagger UI, served from the npm package: no CDN) and `/docs/openapi.json`. */
+@Controller('docs')
+export class DocsController {
+  private readonly assetDir = join(require.resolve('swagger-ui-dist/package.json'), '..');
+
+  constructor(@Inject(OPENAPI_DOCUMENT) private readonly document: Record<string, unknown>) {}
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  page(): string {
+    return PAGE;
+  }
+
+  @Get('openapi.json')
+  openapi(): Record<string, unknown> {
+    return this.document;
+  }
+
+  @Get('assets/:name')
+  asset(@Param('name') name: string, @Res() response: Response): void {
+    const type = UI_ASSETS[name];
+    if (!type) throw new NotFoundException();
+    response.type(type).setHeader('Cache-Control', 'public, max-age=86400');
+    response.send(readFileSync(join(this.assetDir, name)));
+  }
+}
+
+@Module({})
+export class DocsModule {
+  static forRoot(document: Record<string, unknown>): DynamicModule {
+    return { module: DocsModule, controllers: [DocsController], providers: [{ provide: OPENAPI_DOCUMENT, useValue: document }] };
+  }
+}

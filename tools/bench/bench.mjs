@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// `npm run bench -- <bench> [options]`: benchmarks against the local Kafka and
+// Redis, with the built services as child processes and the real datasets.
+// Results go to bench/results/<bench>.json and a table on stdout.
+//   npm run bench -- ingest                     HTTP and raw-topic throughput of ingestion
+//   npm run bench -- ingest --duration 60 --connections 16
+//   npm run bench -- ingest --profile           also a CPU profile of the service (top self-time frames)
+//   npm run bench -- --help | ingest --help
+// A new bench is one module (tools/bench/<name>.mjs) and one command below.
+import { Command, InvalidArgumentError } from 'commander';
+import { log } from './lib.mjs';
+
+const positiveInt = (value) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const nonNegativeInt = (value) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+};
+const phaseList = (value) => {
+  const phases = value.split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = phases.filter((p) => !['http', 'raw'].includes(p));
+  if (phases.length === 0 || unknown.length > 0) throw new InvalidArgumentError('expected http, raw or http,raw');
+  return phases;
+};
+
+/** Runs a bench module's entry point and exits with its code. */
+function action(load) {
+  return async (options) => {
+    try {
+      const code = await (await load())(options);
+      process.exit(code ?? 0);
+    } catch (error) {
+      log(`bench failed: ${error.stack ?? error}`);
+      process.exit(1);
+    }
+  };
+}
+
+const program = new Command('npm run bench --')
+  .description('Storeloop benchmarks: local Kafka + Redis, built services, real datasets (../shared/data or STORELOOP_DATA_DIR)')
+  .showHelpAfterError()
+  .addHelpText('after', '\nResults: bench/results/<bench>.json (committed: the latest measured figures).');
+
+program
+  .command('ingest')
+  .description('ingestion throughput: POST /v1/events with autocannon, then the raw-topic consumer path; goal 50,000 events/s each')
+  .option('-d, --duration <seconds>', 'measured HTTP run', positiveInt, 20)
+  .option('-w, --warmup <seconds>', 'HTTP warm-up before the measured run (0: none)', nonNegativeInt, 3)
+  .option('-c, --connections <n>', 'concurrent HTTP connections', positiveInt, 8)
+  .option('-b, --batch <n>', 'events per POST body', positiveInt, 500)
+  .option('-n, --raw-events <n>', 'events produced to the raw topic and consumed', positiveInt, 300_000)
+  .option('-r, --replicas <n>', 'ingestion instances (one consumer group; HTTP connections spread over them)', positiveInt, 1)
+  .option('--phases <list>', 'which paths to measure: http, raw or http,raw', phaseList, ['http', 'raw'])
+  .option('--no-http-consumer', "measure HTTP with the service's raw-topic consumer off (isolates the HTTP path)")
+  .option('--raw-timeout <seconds>', 'give up on the raw path after this long', positiveInt, 600)
+  .option('--drain-timeout <seconds>', 'longest wait for the consumer backlog after the HTTP run', positiveInt, 600)
+  .option('--quiet-wait <seconds>', 'before each phase, wait up to this long for other processes to leave the CPUs (0: do not wait)', nonNegativeInt, 120)
+  .option('--profile', 'run the service under node --cpu-prof (.local/prof) and print the top self-time frames')
+  .option('-o, --out <file>', 'result file (default: bench/results/ingest.json; ingest-profiled.json with --profile)')
+  .option('--skip-build', 'use the existing dist/ builds')
+  .option('--keep', 'keep the bench topics, groups and Redis keys (debugging)')
+  .action(
+    action(async () => {
+      const { runIngestBench } = await import('./ingest.mjs');
+      return (options) => runIngestBench({ ...options, out: options.out ?? (options.profile ? 'bench/results/ingest-profiled.json' : 'bench/results/ingest.json') });
+    }),
+  );
+
+program
+  .command('ingest-steps')
+  .description('CPU cost per event of each ingestion step (parse, validate, dedup key, stringify, trace, kafkajs encode/decode, Redis), in-process')
+  .option('-b, --batch <n>', 'events per batch', positiveInt, 500)
+  .option('--millis <ms>', 'measuring time per step', positiveInt, 1500)
+  .option('-o, --out <file>', 'result file', 'bench/results/ingest-steps.json')
+  .option('--skip-build', 'use the existing dist/ builds')
+  .action(action(async () => (await import('./ingest-steps.mjs')).runIngestSteps));
+
+// Later benches plug in here, e.g.:
+//   program.command('features').description('feature-store updates/s from retail.events.v1').action(action(async () => (await import('./features.mjs')).runFeaturesBench));
+//   program.command('inference').description('recommendations/s and latency').action(action(async () => (await import('./inference.mjs')).runInferenceBench));
+
+await program.parseAsync(process.argv);
