@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '../repo';
-import { loadCdnowPurchases } from './cdnow';
+import { loadCdnowPurchases } from './cd-purchases';
 import { DATA_DIR_ENV, dataDir, DatasetError } from './data-dir';
 import { loadM5Calendar, loadM5Sales } from './m5';
 import { loadMovieLensInteractions, loadMovieLensUsers } from './movielens';

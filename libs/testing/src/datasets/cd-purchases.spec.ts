@@ -1,4 +1,4 @@
-import { CdnowPurchase, loadCdnowPurchases } from './cdnow';
+import { CdnowPurchase, loadCdnowPurchases } from './cd-purchases';
 
 // Facts from shared/data/README.md (Fader & Hardie's CDNOW master file).
 describe('CDNOW master (real data)', () => {
