@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
+import { CompressionTypes, Partitioners, type ProducerConfig, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { StoreloopError, continueTrace, getOrCreateCounter, traceHeaders, type Logger } from '@storeloop/observability';
 import {
@@ -20,6 +20,18 @@ export interface OutgoingRecord<V> {
 }
 
 export const PRODUCE_FAILED = 'MESSAGING.PRODUCE_FAILED';
+
+/**
+ * Idempotent, one request in flight (retries neither duplicate nor reorder),
+ * no topic auto-creation, and murmur2 partitioning as the Java client: a key
+ * lands on the same partition whichever client wrote it.
+ */
+export const SAFE_PRODUCER_CONFIG: ProducerConfig = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: false,
+  createPartitioner: Partitioners.DefaultPartitioner,
+};
 export const PAYLOAD_INVALID = 'MESSAGING.PAYLOAD_INVALID';
 
 /**
@@ -38,13 +50,7 @@ export class TopicProducer {
     private readonly logger: Logger,
     registry?: Registry,
   ) {
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // murmur2, as the Java client: a key lands on the same partition whichever client wrote it.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer = kafka.producer(SAFE_PRODUCER_CONFIG);
     this.sent = registry
       ? getOrCreateCounter(registry, {
           name: 'kafka_producer_records_total',

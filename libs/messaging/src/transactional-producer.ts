@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Partitioners, type Kafka, type Message, type Producer, type Transaction } from 'kafkajs';
+import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
 import { StoreloopError, type Logger } from '@storeloop/observability';
 import { chunkByBytes } from './chunking';
+import { SAFE_PRODUCER_CONFIG } from './producer';
 
 export const TRANSACTION_FAILED = 'MESSAGING.TRANSACTION_FAILED';
 
@@ -26,13 +27,7 @@ export class TransactionalProducer {
     transactionalIdPrefix: string,
     private readonly logger: Logger,
   ) {
-    this.producer = kafka.producer({
-      transactionalId: `${transactionalIdPrefix}-${randomUUID()}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    this.producer = kafka.producer({ ...SAFE_PRODUCER_CONFIG, transactionalId: `${transactionalIdPrefix}-${randomUUID()}` });
   }
 
   async connect(): Promise<void> {

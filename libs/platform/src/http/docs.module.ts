@@ -23,6 +23,8 @@ const PAGE = `<!doctype html>
 @Controller('docs')
 export class DocsController {
   private readonly assetDir = join(require.resolve('swagger-ui-dist/package.json'), '..');
+  /** Read once: the UI files never change while the process runs. */
+  private readonly assets = new Map<string, Buffer>();
 
   constructor(@Inject(OPENAPI_DOCUMENT) private readonly document: Record<string, unknown>) {}
 
@@ -42,7 +44,12 @@ export class DocsController {
     const type = UI_ASSETS[name];
     if (!type) throw new NotFoundException();
     response.type(type).setHeader('Cache-Control', 'public, max-age=86400');
-    response.send(readFileSync(join(this.assetDir, name)));
+    let bytes = this.assets.get(name);
+    if (!bytes) {
+      bytes = readFileSync(join(this.assetDir, name));
+      this.assets.set(name, bytes);
+    }
+    response.send(bytes);
   }
 }
 

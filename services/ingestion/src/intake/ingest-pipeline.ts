@@ -6,6 +6,7 @@ import {
   TOPICS,
   partitionKeyOf,
   topicForEventType,
+  type ContractIssue,
   type StoreloopEvent,
 } from '@storeloop/contracts';
 import {
@@ -24,7 +25,6 @@ import type { IngestSettings } from '../config';
 import { EventDeduplicator } from './deduplicator';
 import { IngestMetrics, typeLabel } from './ingest-metrics';
 import { describeIssues, malformed, validateEvent, type RawIntake } from './intake';
-import type { ContractIssue } from '@storeloop/contracts';
 
 export interface RejectedEvent {
   index: number;
