@@ -5,7 +5,8 @@
 //   npm run bench -- ingest                     HTTP and raw-topic throughput of ingestion
 //   npm run bench -- ingest --duration 60 --connections 16
 //   npm run bench -- ingest --profile           also a CPU profile of the service (top self-time frames)
-//   npm run bench -- --help | ingest --help
+//   npm run bench -- features                   feature-store events/s, freshness and Redis bytes per entity
+//   npm run bench -- --help | ingest --help | features --help
 // A new bench is one module (tools/bench/<name>.mjs) and one command below.
 import { Command, InvalidArgumentError } from 'commander';
 import { log } from './lib.mjs';
@@ -79,8 +80,27 @@ program
   .option('--skip-build', 'use the existing dist/ builds')
   .action(action(async () => (await import('./ingest-steps.mjs')).runIngestSteps));
 
+program
+  .command('features')
+  .description('features service: events/s applied to the feature store from a backlog (goal 30,000), freshness at half that load (goal p99 <= 500 ms), Redis bytes per user and item')
+  .option('-n, --events <n>', 'events produced to retail.events.v1 and applied, per throughput run', positiveInt, 200_000)
+  .option('--no-examples-variant', 'skip the second throughput run with FEATURES_EMIT_EXAMPLES=false')
+  .option('--fresh-seconds <seconds>', 'measured freshness run (after 5 s of warm-up)', positiveInt, 20)
+  .option('--fresh-rate <events/s>', 'load of the freshness run (default: half the measured events/s)', positiveInt)
+  .option('--timeout <seconds>', 'give up on a throughput run after this long', positiveInt, 600)
+  .option('--quiet-wait <seconds>', 'before each phase, wait up to this long for other processes to leave the CPUs (0: do not wait)', nonNegativeInt, 120)
+  .option('--profile', 'run the service of the throughput run with examples under node --cpu-prof (.local/prof) and print the top self-time frames')
+  .option('-o, --out <file>', 'result file (default: bench/results/features.json; features-profiled.json with --profile)')
+  .option('--skip-build', 'use the existing dist/ builds')
+  .option('--keep', 'keep the bench topics, groups and Redis keys (debugging)')
+  .action(
+    action(async () => {
+      const { runFeaturesBench } = await import('./features.mjs');
+      return (options) => runFeaturesBench({ ...options, out: options.out ?? (options.profile ? 'bench/results/features-profiled.json' : 'bench/results/features.json') });
+    }),
+  );
+
 // Later benches plug in here, e.g.:
-//   program.command('features').description('feature-store updates/s from retail.events.v1').action(action(async () => (await import('./features.mjs')).runFeaturesBench));
 //   program.command('inference').description('recommendations/s and latency').action(action(async () => (await import('./inference.mjs')).runInferenceBench));
 
 await program.parseAsync(process.argv);

@@ -72,6 +72,38 @@ export interface BatchConsumerOptions<T> {
   heartbeatIntervalMs?: number;
   partitionsConsumedConcurrently?: number;
   namer?: TopicNamer;
+  /**
+   * For handlers whose state lives outside Kafka (a feature store holding its
+   * own offsets): where each partition resumes, asked on the first batch of a
+   * partition after every (re)assignment and after `RepositionRequested`.
+   * Records before that offset are skipped (already applied); if the first
+   * record fetched is past it, the consumer seeks back once, so whatever
+   * Kafka's committed offset says, nothing the store lacks is skipped. A
+   * record still past it after that seek means the records between cannot be
+   * read (transaction markers, aborted records, retention).
+   */
+  resume?: (topic: string, partition: number) => Promise<string>;
+}
+
+/**
+ * Thrown by a handler to have every partition's position asked of `resume`
+ * again, e.g. after the store behind the handler was wiped. The slice is not
+ * resolved, so the records are fetched again.
+ */
+export class RepositionRequested extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'RepositionRequested';
+  }
+}
+
+interface Position {
+  /** Next offset the handler expects. */
+  offset: bigint;
+  /** From `resume` (checked against the first record fetched) or from our own progress. */
+  source: 'store' | 'consumed';
+  /** A seek to `offset` was issued for this position. */
+  sought: boolean;
 }
 
 class ConsumerStopping extends Error {
@@ -96,6 +128,12 @@ export class BatchConsumer<T> {
   private running = false;
   /** Original records behind decoded ones, so a dead letter carries the exact bytes received. */
   private readonly originals = new WeakMap<ConsumedMessage<T>, KafkaMessage>();
+  /** Positions per `topic:partition`, for `resume`; cleared on every group join. */
+  private readonly positions = new Map<string, Position>();
+  /** Bumped on every group join and reposition: positions learnt under an older generation are not kept. */
+  private generation = 0;
+  /** Partitions assigned at the last group join. */
+  private assignment: { topic: string; partition: number }[] = [];
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -144,6 +182,12 @@ export class BatchConsumer<T> {
   }
 
   async start(): Promise<void> {
+    if (this.options.resume) {
+      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+        this.assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+        this.reposition('partitions assigned');
+      });
+    }
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
@@ -162,10 +206,83 @@ export class BatchConsumer<T> {
     await this.consumer.disconnect();
   }
 
+  private forgetPositions(): void {
+    this.generation++;
+    this.positions.clear();
+  }
+
+  /**
+   * Asks `resume` for every assigned partition and seeks there now, rather
+   * than on the partition's next batch: a partition already at the end of
+   * its log fetches nothing, so it would never be asked, and a store rebuilt
+   * behind it would never get its records again.
+   */
+  private reposition(reason: string): void {
+    this.forgetPositions();
+    const generation = this.generation;
+    const resume = this.options.resume;
+    if (!resume) return;
+    void (async () => {
+      for (const { topic, partition } of this.assignment) {
+        const offset = BigInt(await resume(topic, partition));
+        if (generation !== this.generation || !this.running) return;
+        this.positions.set(`${topic}:${partition}`, { offset, source: 'store', sought: true });
+        this.consumer.seek({ topic, partition, offset: String(offset) });
+      }
+      this.options.logger.info({ reason, partitions: this.assignment.length }, 'positioned every assigned partition where the store resumes');
+    })().catch((error: unknown) => {
+      // The next batch of each partition asks again (positions stay unknown).
+      if (generation === this.generation) this.forgetPositions();
+      this.options.logger.warn({ err: error, reason }, 'could not position the assigned partitions; each resumes on its next batch');
+    });
+  }
+
+  /**
+   * With `resume`: the records of the batch the handler has not seen, or
+   * undefined after seeking back to where the store says the partition resumes.
+   */
+  private async positioned(payload: EachBatchPayload): Promise<KafkaMessage[] | undefined> {
+    const { batch, resolveOffset } = payload;
+    if (!this.options.resume || batch.messages.length === 0) return batch.messages;
+    // Fetched before a seek: the records after the seek come in the next fetch.
+    if (payload.isStale()) return undefined;
+    const key = `${batch.topic}:${batch.partition}`;
+    let position = this.positions.get(key);
+    if (!position) {
+      const generation = this.generation;
+      const offset = BigInt(await this.options.resume(batch.topic, batch.partition));
+      if (generation !== this.generation) return undefined;
+      position = { offset, source: 'store', sought: false };
+      this.positions.set(key, position);
+    }
+    const first = BigInt(batch.messages[0].offset);
+    if (position.source === 'store' && first > position.offset && !position.sought) {
+      position.sought = true;
+      this.options.logger.info(
+        { topic: batch.topic, partition: batch.partition, fetched: String(first), resumeAt: String(position.offset) },
+        'seeking back to where the store resumes',
+      );
+      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(position.offset) });
+      return undefined;
+    }
+    const unseen = batch.messages.filter((message) => BigInt(message.offset) >= position.offset);
+    const skipped = batch.messages.length - unseen.length;
+    if (skipped > 0) resolveOffset(batch.messages[skipped - 1].offset);
+    return unseen;
+  }
+
+  private advancePosition(topic: string, partition: number, lastOffset: string, generation: number): void {
+    if (!this.options.resume || generation !== this.generation) return;
+    this.positions.set(`${topic}:${partition}`, { offset: BigInt(lastOffset) + 1n, source: 'consumed', sought: false });
+  }
+
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const active = () => this.running && isRunning() && !isStale();
     const context: BatchContext = { groupId: this.options.groupId, topic: batch.topic, partition: batch.partition, heartbeat };
+    const generation = this.generation;
+    const messages = await this.positioned(payload);
+    if (!messages) return;
     let slice: ConsumedMessage<T>[] = [];
 
     const flush = async () => {
@@ -173,11 +290,13 @@ export class BatchConsumer<T> {
       const current = slice;
       slice = [];
       await this.handleWithRetries(current, context, resolveOffset, active);
-      this.updateLag(batch.topic, batch.partition, batch.highWatermark, current[current.length - 1].offset);
+      const last = current[current.length - 1].offset;
+      this.advancePosition(batch.topic, batch.partition, last, generation);
+      this.updateLag(batch.topic, batch.partition, batch.highWatermark, last);
     };
 
     try {
-      for (const message of batch.messages) {
+      for (const message of messages) {
         if (!active()) break;
         let decoded: ConsumedMessage<T>;
         try {
@@ -188,6 +307,7 @@ export class BatchConsumer<T> {
           if (!active()) break;
           await this.deadLetter(message, batch.topic, batch.partition, error, 1);
           resolveOffset(message.offset);
+          this.advancePosition(batch.topic, batch.partition, message.offset, generation);
           this.updateLag(batch.topic, batch.partition, batch.highWatermark, message.offset);
           continue;
         }
@@ -197,6 +317,11 @@ export class BatchConsumer<T> {
       if (active()) await flush();
     } catch (error) {
       if (error instanceof ConsumerStopping) return;
+      if (error instanceof RepositionRequested) {
+        this.options.logger.warn({ topic: batch.topic, partition: batch.partition, reason: error.message }, 'repositioning every partition');
+        this.reposition(error.message);
+        return;
+      }
       throw error;
     }
   }
@@ -231,6 +356,7 @@ export class BatchConsumer<T> {
       try {
         await this.options.handle(messages, context);
       } catch (caught) {
+        if (caught instanceof RepositionRequested) throw caught;
         failed = true;
         error = caught;
       } finally {

@@ -48,7 +48,7 @@ export class ObservabilityModule {
         { provide: READINESS_PROBES, ...options.probes },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
       ],
-      exports: [METRICS_REGISTRY, ROOT_LOGGER, ShutdownState],
+      exports: [METRICS_REGISTRY, ROOT_LOGGER, ShutdownState, READINESS_PROBES],
     };
   }
 }

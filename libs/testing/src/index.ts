@@ -5,3 +5,4 @@ export * from './processes';
 export * from './target-guard';
 export * from './service-suite';
 export * from './datasets';
+export * from './restartable-service';

@@ -14,3 +14,4 @@ export {
 } from './read-views';
 export * from './settings';
 export { hashSlot } from './slots';
+export * from './vectors';

@@ -10,6 +10,7 @@ describe('key layout', () => {
       'default:{u:user-1001}:recent',
       'default:{u:user-1001}:sess',
       'default:{u:user-1001}:sessv',
+      'default:{u:user-1001}:served',
     ]);
   });
 

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * carries the entity's hash tag, so a script touching only that entity stays
  * on one Redis Cluster slot:
  *
- *   <tenant>:{u:<userId>}           user      main hash, :w :aff :recent :sess :sessv
+ *   <tenant>:{u:<userId>}           user      main hash, :w :aff :recent :sess :sessv :served
  *   <tenant>:{i:<sku>}              item      main hash, :cv :cp :avail, and per store
  *   <tenant>:{i:<sku>}:st:<store>   SKU x store stock and daily sales (hash)
  *   <tenant>:{i:<sku>}:mv:<store>   SKU x store stock movements since the last count (sorted set)
@@ -35,6 +35,8 @@ export interface UserKeys {
   session: string;
   /** List: distinct SKUs viewed in the current session, newest first (co-view pairs). */
   sessionViews: string;
+  /** Hash: served recommendations awaiting their clicks and purchases (features service, attribution). */
+  served: string;
 }
 
 export function userKeys(tenant: string, userId: string): UserKeys {
@@ -46,11 +48,12 @@ export function userKeys(tenant: string, userId: string): UserKeys {
     recent: `${main}:recent`,
     session: `${main}:sess`,
     sessionViews: `${main}:sessv`,
+    served: `${main}:served`,
   };
 }
 
 export function allUserKeys(keys: UserKeys): string[] {
-  return [keys.main, keys.windows, keys.affinity, keys.recent, keys.session, keys.sessionViews];
+  return [keys.main, keys.windows, keys.affinity, keys.recent, keys.session, keys.sessionViews, keys.served];
 }
 
 export interface ItemKeys {
