@@ -759,7 +759,7 @@ export async function runFeaturesBench(options) {
       quietWaitSeconds: options.quietWait,
       profiled: Boolean(options.profile),
       service:
-        'node services/features/dist/main.js, LOG_LEVEL=warn, defaults otherwise (FEATURES_MAX_BATCH 2000, FEATURES_CONCURRENCY 4, FEATURES_EMIT_EXAMPLES true unless said); one instance; store marker set ready before it starts',
+        'node services/features/dist/main.js, LOG_LEVEL=warn, defaults otherwise (FEATURES_MAX_BATCH 300, FEATURES_CONCURRENCY 4, FEATURES_EMIT_EXAMPLES true unless said); one instance; store marker set ready before it starts',
       kafkaBrokers: KAFKA_BROKERS,
       dataset: { sequence: sequence.length, byType: typeCounts(streams), bySource: Object.fromEntries(streams.map((s) => [s.name, s.events.length])), order: 'batches of 500 of each source, interleaved in proportion' },
     },

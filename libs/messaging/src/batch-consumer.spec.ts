@@ -1,7 +1,7 @@
 import type { ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { z } from 'zod';
 import { createLogger, createMetricsRegistry, StoreloopError, type Registry } from '@storeloop/observability';
-import { BatchConsumer, type BatchConsumerOptions, type ConsumedMessage } from './batch-consumer';
+import { BatchConsumer, RepositionRequested, type BatchConsumerOptions, type ConsumedMessage } from './batch-consumer';
 import { MALFORMED_RECORD, jsonDecoder } from './decoders';
 import type { TopicProducer } from './producer';
 import { TopicNamer } from './topic-namer';
@@ -31,10 +31,12 @@ async function setup(options: {
   maxHandlerBatch?: number;
   registry?: Registry;
   sendMessages?: (topic: string, messages: Message[]) => Promise<unknown>;
+  resume?: BatchConsumerOptions<Value>['resume'];
 }) {
   const log: string[] = [];
   const handled: ConsumedMessage<Value>[][] = [];
   let eachBatch: ConsumerRunConfig['eachBatch'];
+  const listeners = new Map<string, (event: unknown) => void>();
   const kafkaConsumer = {
     connect: jest.fn(async () => undefined),
     subscribe: jest.fn(async () => undefined),
@@ -42,6 +44,12 @@ async function setup(options: {
       eachBatch = config.eachBatch;
     }),
     disconnect: jest.fn(async () => undefined),
+    seek: jest.fn((target: { topic: string; partition: number; offset: string }) => log.push(`seek ${target.partition}@${target.offset}`)),
+    events: { GROUP_JOIN: 'consumer.group_join' },
+    listeners,
+    on: jest.fn((event: string, listener: (event: unknown) => void): void => {
+      listeners.set(event, listener);
+    }),
   };
   const kafka = { consumer: jest.fn(() => kafkaConsumer) } as unknown as Kafka;
   const producer = {
@@ -68,6 +76,7 @@ async function setup(options: {
     registry: options.registry,
     retry: { initialBackoffMs: 1, maxBackoffMs: 2, multiplier: 2, maxRetries: 2, ...options.retry },
     maxHandlerBatch: options.maxHandlerBatch,
+    resume: options.resume,
   });
   await consumer.start();
 
@@ -320,5 +329,65 @@ describe('BatchConsumer', () => {
     await batch([record(0), record(1, 'not json')], { highWatermark: '2' });
     expect(await metricValue(registry, 'kafka_consumer_lag', { group: GROUP, topic: TOPIC, partition: '2' })).toBe(0);
     expect(await metricValue(registry, 'kafka_consumer_records_total', { group: GROUP, topic: TOPIC, outcome: 'handled' })).toBe(1);
+  });
+
+  describe('with resume (positions kept by the handler\'s own store)', () => {
+    it('skips records before the stored position, resolving them, and hands over the rest', async () => {
+      const resume = jest.fn(async () => '5');
+      const { batch, log } = await setup({ handle: () => undefined, resume });
+      await batch([record(3), record(4), record(5), record(6)]);
+      expect(resume).toHaveBeenCalledWith(TOPIC, 2);
+      expect(log).toEqual(['resolve 4', 'handle 5,6', 'resolve 6']);
+    });
+
+    it('seeks back once when the first record fetched is past the stored position, then accepts a gap it cannot read', async () => {
+      const { batch, log } = await setup({ handle: () => undefined, resume: async () => '2' });
+      await batch([record(5), record(6)]);
+      expect(log).toEqual(['seek 2@2']);
+      // After the seek, offsets 2 and 3 are not deliverable (transaction markers, aborted records).
+      await batch([record(4), record(5)]);
+      expect(log).toEqual(['seek 2@2', 'handle 4,5', 'resolve 5']);
+    });
+
+    it('continues from its own progress without asking the store again', async () => {
+      const resume = jest.fn(async () => '0');
+      const { batch, log } = await setup({ handle: () => undefined, resume });
+      await batch([record(0), record(1)]);
+      // A gap after our own progress (a transaction marker at 2) is normal: no seek.
+      await batch([record(3)]);
+      expect(resume).toHaveBeenCalledTimes(1);
+      expect(log).toEqual(['handle 0,1', 'resolve 1', 'handle 3', 'resolve 3']);
+    });
+
+    it('drops a batch fetched before a seek', async () => {
+      const { batch, log } = await setup({ handle: () => undefined, resume: async () => '0' });
+      await batch([record(0)], { isStale: () => true });
+      expect(log).toEqual([]);
+    });
+
+    it('on RepositionRequested asks the store for every assigned partition and seeks each there, even one with nothing to fetch', async () => {
+      const stored = new Map([
+        [2, '0'],
+        [7, '0'],
+      ]);
+      const resume = jest.fn(async (_topic: string, partition: number) => stored.get(partition) ?? '0');
+      let wiped = false;
+      const { batch, log, kafkaConsumer } = await setup({
+        resume,
+        handle: () => {
+          if (wiped) throw new RepositionRequested('store wiped');
+        },
+      });
+      kafkaConsumer.listeners.get('consumer.group_join')?.({ payload: { memberAssignment: { [TOPIC]: [2, 7] } } });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(log).toEqual(['seek 2@0', 'seek 7@0']);
+      await batch([record(0), record(1)]);
+      wiped = true;
+      log.length = 0;
+      await batch([record(2)]);
+      await new Promise((resolve) => setImmediate(resolve));
+      // Nothing resolved for the failed slice; both partitions sent back to where the store says.
+      expect(log).toEqual(['handle 2', 'seek 2@0', 'seek 7@0']);
+    });
   });
 });

@@ -12,7 +12,7 @@ export const featuresConfigSchema = z.object({
   /** Consumer group; also the namespace of the offsets stored in Redis and of the store marker. */
   FEATURES_CONSUMER_GROUP: z.string().min(1).default('storeloop-features'),
   /** Largest slice of a fetched batch applied at once (one Lua script per entity per slice). */
-  FEATURES_MAX_BATCH: env.int(2000, { min: 1 }),
+  FEATURES_MAX_BATCH: env.int(300, { min: 1 }),
   /** Partitions applied concurrently by one instance (their Redis round trips overlap). */
   FEATURES_CONCURRENCY: env.int(4, { min: 1, max: 64 }),
   /** Kafka session timeout: how long a crashed instance keeps its partitions before the group moves them. */

@@ -26,6 +26,16 @@ local ttl = tonumber(ARGV[2])
 local touched = {}
 
 local function write(key) touched[key] = true; return key end
+-- Landmarks read once per call; sorted sets trimmed once per call, at the end.
+local landmarks, trims = {}, {}
+-- Counters, decayed values and window marks are read once per call and written once, at the end:
+-- an entity's events in one batch cost one write per field instead of one per event.
+local increments, decays, marks = {}, {}, {}
+local function increment(key, field, amount)
+  local fields = increments[key]
+  if not fields then fields = {}; increments[key] = fields end
+  fields[field] = (fields[field] or 0) + amount
+end
 local function num(key, field) return tonumber(redis.call('HGET', key, field)) end
 -- Decayed values are doubles; %.17g keeps every bit (HSET would keep 14 digits).
 local function fmt(x) return string.format('%.17g', x) end
@@ -48,8 +58,11 @@ local ops = {}
 -- hset key field value [field value ...]
 function ops.hset(a) redis.call('HSET', write(KEYS[a[2]]), unpack(a, 3)) end
 
--- hincr key field amount (amount may be a string: money units exceed 14 digits)
-function ops.hincr(a) redis.call('HINCRBY', write(KEYS[a[2]]), a[3], a[4]) end
+-- hincr key field amount (amount may be a string: money units exceed 14 digits, and go straight to Redis)
+function ops.hincr(a)
+  local key = write(KEYS[a[2]])
+  if type(a[4]) == 'string' then redis.call('HINCRBY', key, a[3], a[4]) else increment(key, a[3], a[4]) end
+end
 
 -- hmax / hmin key field value: keep the larger / smaller
 function ops.hmax(a)
@@ -74,16 +87,20 @@ end
 -- decay key field time halfLife amount: counter stored as (value, time of the newest event)
 function ops.decay(a)
   local key, field, t, halfLife, amount = write(KEYS[a[2]]), a[3], a[4], a[5], a[6]
-  local stored = redis.call('HMGET', key, field, field .. '@')
-  local value, at = tonumber(stored[1]), tonumber(stored[2])
-  if not value then
-    value, at = amount, t
-  elseif t >= at then
-    value, at = value * 2 ^ (-(t - at) / halfLife) + amount, t
-  else
-    value = value + amount * 2 ^ (-(at - t) / halfLife)
+  local id = key .. '\0' .. field
+  local d = decays[id]
+  if not d then
+    local stored = redis.call('HMGET', key, field, field .. '@')
+    d = { key = key, field = field, value = tonumber(stored[1]), at = tonumber(stored[2]) }
+    decays[id] = d
   end
-  redis.call('HSET', key, field, fmt(value), field .. '@', at)
+  if not d.value then
+    d.value, d.at = amount, t
+  elseif t >= d.at then
+    d.value, d.at = d.value * 2 ^ (-(t - d.at) / halfLife) + amount, t
+  else
+    d.value = d.value + amount * 2 ^ (-(d.at - t) / halfLife)
+  end
 end
 
 -- win key prefix time amount [label size count ...]: bucketed counts; field prefix|wm keeps the newest time.
@@ -91,27 +108,41 @@ end
 -- already outside it is not counted, so every stored bucket is one a window can still read.
 function ops.win(a)
   local key, prefix, t, amount = write(KEYS[a[2]]), a[3], a[4], a[5]
-  local newest = num(key, prefix .. '|wm')
+  local id = key .. '\0' .. prefix
+  local mark = marks[id]
+  if not mark then
+    mark = { key = key, field = prefix .. '|wm', value = num(key, prefix .. '|wm') }
+    marks[id] = mark
+  end
+  local newest = mark.value
   for j = 6, #a, 3 do
     local label, size, count = a[j], a[j + 1], a[j + 2]
     local bucket = math.floor(t / size)
     local top = newest and math.floor(newest / size)
     if not top or bucket > top - count then
-      redis.call('HINCRBY', key, prefix .. '|' .. label .. '|' .. bucket, amount)
+      increment(key, prefix .. '|' .. label .. '|' .. bucket, amount)
     end
     if top and bucket > top then
+      local stale, pending = {}, increments[key]
       for old = top - count + 1, math.min(top, bucket - count) do
-        redis.call('HDEL', key, prefix .. '|' .. label .. '|' .. old)
+        local field = prefix .. '|' .. label .. '|' .. old
+        stale[#stale + 1] = field
+        if pending then pending[field] = nil end
       end
+      if #stale > 0 then redis.call('HDEL', key, unpack(stale)) end
     end
   end
-  if not newest or t > newest then redis.call('HSET', key, prefix .. '|wm', t) end
+  if not newest or t > newest then mark.value = t; mark.dirty = true end
 end
 
 -- zdecay key member time amount halfLife cap landmarkField: forward-decayed sorted set, landmark in KEYS[1]
 function ops.zdecay(a)
   local key, member, t, amount, halfLife, cap, landmarkField = write(KEYS[a[2]]), a[3], a[4], a[5], a[6], a[7], a[8]
-  local landmark = num(main, landmarkField)
+  local landmark = landmarks[landmarkField]
+  if landmark == nil then
+    landmark = num(main, landmarkField) or false
+    landmarks[landmarkField] = landmark
+  end
   if not landmark or (t - landmark) / halfLife > ${FORWARD_DECAY_REBASE_HALF_LIVES} then
     if landmark then
       local factor = 2 ^ (-(t - landmark) / halfLife)
@@ -119,10 +150,11 @@ function ops.zdecay(a)
       for i = 1, #entries, 2 do redis.call('ZADD', key, fmt(tonumber(entries[i + 1]) * factor), entries[i]) end
     end
     landmark = t
+    landmarks[landmarkField] = t
     redis.call('HSET', write(main), landmarkField, t)
   end
   redis.call('ZINCRBY', key, fmt(amount * 2 ^ ((t - landmark) / halfLife)), member)
-  redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1))
+  trims[key] = cap
 end
 
 -- lpush key value cap / lpushdistinct key value cap: newest first, bounded
@@ -184,6 +216,14 @@ for _, group in ipairs(groups) do
     skipped = skipped + 1
   end
 end
+for key, fields in pairs(increments) do
+  for field, amount in pairs(fields) do redis.call('HINCRBY', key, field, amount) end
+end
+for _, d in pairs(decays) do redis.call('HSET', d.key, d.field, fmt(d.value), d.field .. '@', d.at) end
+for _, mark in pairs(marks) do
+  if mark.dirty then redis.call('HSET', mark.key, mark.field, mark.value) end
+end
+for key, cap in pairs(trims) do redis.call('ZREMRANGEBYRANK', key, 0, -(cap + 1)) end
 for field in pairs(advanced) do redis.call('HSET', write(main), field, guards[field]) end
 if ttl > 0 then
   for key in pairs(touched) do redis.call('PEXPIRE', key, ttl) end
