@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from './repo';
@@ -111,5 +112,20 @@ export class DisposableRedis {
   async stop(): Promise<void> {
     await this.process?.stop('SIGKILL');
     this.process = undefined;
+  }
+}
+
+/** Deletes every key starting with `prefix` (SCAN, not KEYS) on the Redis at `url`: a test world's cleanup. */
+export async function deleteRedisKeysWithPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { TOPICS } from '@storeloop/contracts';
-import { TopicReader, startBuiltService, testKafka, uniqueSuffix, waitFor, type RunningService } from '@storeloop/testing';
+import { TopicReader, deleteRedisKeysWithPrefix, startBuiltService, testKafka, uniqueSuffix, waitFor, type RunningService } from '@storeloop/testing';
 
 /** API keys the tests present; the service only ever sees their SHA-256. */
 export const SECRETS = {
@@ -102,7 +102,7 @@ export class IngestionWorld {
     if (mine.length > 0) await this.admin.deleteTopics({ topics: mine });
     await this.admin.disconnect();
     this.adminConnected = false;
-    await deleteRedisKeys(this.redisKeyPrefix);
+    await deleteRedisKeysWithPrefix(requiredEnv('REDIS_URL'), this.redisKeyPrefix);
   }
 }
 
@@ -115,20 +115,6 @@ function requiredEnv(name: string): string {
 /** A Redis client on the test database, without a key prefix: tests look at the raw keys. */
 export function testRedis(): Redis {
   return new Redis(requiredEnv('REDIS_URL'), { maxRetriesPerRequest: 1, connectTimeout: 5000 });
-}
-
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = testRedis();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** POST /v1/events with the writer key unless told otherwise; the body is sent as given. */

@@ -1,7 +1,7 @@
 export { applyEventBatch, readStoredOffsets, type ApplyEventBatchOptions, type ApplyEventBatchResult } from './apply-event-batch';
 export { eraseUser, isUserErased } from './erasure';
 export * from './keys';
-export type { SourcedEvent } from './plan';
+export { affinitySkusOf, type SourcedEvent } from './plan';
 export {
   readItemViews,
   readSkuStoreViews,

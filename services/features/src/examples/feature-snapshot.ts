@@ -1,5 +1,6 @@
 import { EventType, type StoreloopEvent } from '@storeloop/contracts';
 import {
+  affinitySkusOf,
   emptyItemView,
   emptyUserView,
   itemFeatureVector,
@@ -33,19 +34,7 @@ export interface SnapshotRequest {
 
 /** SKUs an event involves: the interaction's item, order lines, clicked and served items. */
 function skusOf(event: StoreloopEvent): string[] {
-  switch (event.type) {
-    case EventType.ProductViewed:
-    case EventType.CartItemAdded:
-    case EventType.ProductFavorited:
-    case EventType.RecommendationClicked:
-      return [event.data.sku];
-    case EventType.OrderPlaced:
-      return event.data.items.map((line) => line.sku);
-    case EventType.RecommendationServed:
-      return event.data.items.map((item) => item.sku);
-    default:
-      return [];
-  }
+  return event.type === EventType.RecommendationServed ? event.data.items.map((item) => item.sku) : affinitySkusOf(event);
 }
 
 /** The users and items whose views `buildInteractionExamples` and `attribute` need for a slice, and the time to read them as of. */

@@ -1,11 +1,10 @@
-import { Redis } from 'ioredis';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { CompressionTypes } from 'kafkajs';
 import { TOPICS, partitionKeyOf, topicForEventType, type StoreloopEvent } from '@storeloop/contracts';
 import { createRedis, loadRedisSettings, readStoredOffsets, type RedisClient } from '@storeloop/feature-store';
 import { TopicNamer, provisionTopics } from '@storeloop/messaging';
 import { createLogger } from '@storeloop/observability';
-import { RestartableService, freePort, testKafka, uniqueSuffix, type TopicReader } from '@storeloop/testing';
+import { RestartableService, deleteRedisKeysWithPrefix, freePort, testKafka, uniqueSuffix, type TopicReader } from '@storeloop/testing';
 
 export const CONSUMED = [TOPICS.events.name, TOPICS.feedback.name, TOPICS.privacy.name] as const;
 
@@ -122,20 +121,6 @@ export class FeaturesWorld {
     if (mine.length > 0) await this.admin.deleteTopics({ topics: mine });
     await this.admin.disconnect();
     this.redisClient?.disconnect();
-    await deleteKeys(this.redisUrl, this.redisKeyPrefix).catch(() => undefined);
-  }
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const raw = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await raw.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await raw.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    raw.disconnect();
+    await deleteRedisKeysWithPrefix(this.redisUrl, this.redisKeyPrefix).catch(() => undefined);
   }
 }
