@@ -59,3 +59,20 @@ export async function ensureDependencies() {
 }
 
 export const nxEnv = { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', NX_SKIP_NX_CACHE: 'false' };
+
+/**
+ * A commander action for a CLI whose subcommands live in their own modules
+ * (`npm run bench`, `npm run eval`): loads the module's entry point, runs it
+ * and exits with its code; a throw is logged with its stack and exits 1.
+ */
+export function moduleAction(what, load) {
+  return async (options) => {
+    try {
+      const code = await (await load())(options);
+      process.exit(code ?? 0);
+    } catch (error) {
+      log(`${what} failed: ${error.stack ?? error}`);
+      process.exit(1);
+    }
+  };
+}

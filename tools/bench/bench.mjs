@@ -6,10 +6,11 @@
 //   npm run bench -- ingest --duration 60 --connections 16
 //   npm run bench -- ingest --profile           also a CPU profile of the service (top self-time frames)
 //   npm run bench -- features                   feature-store events/s, freshness and Redis bytes per entity
+//   npm run bench -- training                   TF.js training samples/s per backend, recommender scaling, time to the MovieLens goal
 //   npm run bench -- --help | ingest --help | features --help
 // A new bench is one module (tools/bench/<name>.mjs) and one command below.
 import { Command, InvalidArgumentError } from 'commander';
-import { log } from './lib.mjs';
+import { moduleAction } from '../lib.mjs';
 
 const positiveInt = (value) => {
   const n = Number(value);
@@ -29,17 +30,7 @@ const phaseList = (value) => {
 };
 
 /** Runs a bench module's entry point and exits with its code. */
-function action(load) {
-  return async (options) => {
-    try {
-      const code = await (await load())(options);
-      process.exit(code ?? 0);
-    } catch (error) {
-      log(`bench failed: ${error.stack ?? error}`);
-      process.exit(1);
-    }
-  };
-}
+const action = (load) => moduleAction('bench', load);
 
 const program = new Command('npm run bench --')
   .description('Storeloop benchmarks: local Kafka + Redis, built services, real datasets (../shared/data or STORELOOP_DATA_DIR)')
@@ -99,6 +90,26 @@ program
       return (options) => runFeaturesBench({ ...options, out: options.out ?? (options.profile ? 'bench/results/features-profiled.json' : 'bench/results/features.json') });
     }),
   );
+
+program
+  .command('training')
+  .description('TF.js training samples/s per backend (embedding model with/without the fast kernel, propensity MLP, recommender), recommender scaling at 10k/100k items, time to the MovieLens goal')
+  .option('--backends <list>', 'backends to measure, among those that load here', (v) => v.split(',').map((s) => s.trim()).filter(Boolean), ['gpu', 'tensorflow', 'wasm', 'cpu'])
+  .option('--repeats <n>', 'repeats per figure (the median is reported)', positiveInt, 3)
+  .option('--steps <n>', 'embedding-model steps per repeat with the fast kernel', positiveInt, 40)
+  .option('--slow-steps <n>', "embedding-model steps per repeat with tfjs's own kernel (~5 s each on cpu)", positiveInt, 2)
+  .option('--mlp-samples <n>', 'propensity-MLP rows per repeat (one epoch)', positiveInt, 25_600)
+  .option('--elsa-factors <n>', 'ELSA embedding size for the MovieLens runs', positiveInt, 256)
+  .option('--elsa-epochs <n>', 'ELSA epoch cap of the goal run', positiveInt, 12)
+  .option('--no-scaling', 'skip the 10k/100k-item scaling runs')
+  .option('--scaling-factors <n>', 'ELSA embedding size of the scaling runs', positiveInt, 64)
+  .option('--scaling-batch <n>', 'users per step in the scaling runs', positiveInt, 128)
+  .option('--scaling-steps <n>', 'steps measured per catalogue size', positiveInt, 3)
+  .option('--no-goal', 'skip the time-to-goal runs on MovieLens-100K')
+  .option('--data-dir <dir>', 'datasets root (default: STORELOOP_DATA_DIR or ../shared/data)')
+  .option('--quiet-wait <seconds>', 'before each phase, wait up to this long for other processes to leave the CPUs (0: do not wait)', nonNegativeInt, 30)
+  .option('-o, --out <file>', 'result file', 'bench/results/training.json')
+  .action(action(async () => (await import('./training.mjs')).runTrainingBench));
 
 // Later benches plug in here, e.g.:
 //   program.command('inference').description('recommendations/s and latency').action(action(async () => (await import('./inference.mjs')).runInferenceBench));

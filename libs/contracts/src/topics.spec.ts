@@ -129,6 +129,7 @@ describe('parseTopicPayload', () => {
     ['retail.models.v1', { at: 'now' }, 'at'],
     ['retail.replenishment.v1', { forPeriod: '2024-05-32' }, 'forPeriod'],
     ['retail.replenishment.v1', { quantity: -3 }, 'quantity'],
+    ['retail.replenishment.v1', { baseline: { policy: 'base-stock', policyVersion: '1', quantity: -1 } }, 'baseline.quantity'],
   ] as const)('rejects a bad record on %s at %s', (topic, overrides, path) => {
     const result = parseTopicPayload(topic, { ...exampleRecord(topic), ...overrides });
     expect(result.ok).toBe(false);

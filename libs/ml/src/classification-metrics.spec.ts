@@ -1,4 +1,16 @@
-import { accuracy, auc, BinaryLabel, confusionMatrix, f1Score, logLoss } from './classification-metrics';
+import {
+  accuracy,
+  auc,
+  bestF1Threshold,
+  BinaryLabel,
+  confusionMatrix,
+  expectedCalibrationError,
+  f1Score,
+  logLoss,
+  precision,
+  recall,
+  reliabilityDiagram,
+} from './classification-metrics';
 import { MlInputError } from './errors';
 import { mulberry32 } from './random';
 
@@ -133,5 +145,75 @@ describe('thresholded metrics', () => {
     expect(() => accuracy([0.5, 0.5], [1])).toThrow('probs and labels must have the same length, got 2 and 1');
     expect(() => f1Score([0.5], [1], Number.NaN)).toThrow(/threshold must be a finite number/);
     expect(() => confusionMatrix([Number.POSITIVE_INFINITY], [1])).toThrow(MlInputError);
+  });
+});
+
+describe('precision and recall', () => {
+  const probs = [0.9, 0.6, 0.4, 0.5, 0.1, 0.7];
+  const labels: BinaryLabel[] = [1, 0, 1, 1, 0, 1];
+
+  it('precision is TP / (TP + FP)', () => {
+    // threshold 0.5: predicted positive 0.9(1) 0.6(0) 0.5(1) 0.7(1) -> 3 / 4
+    expect(precision(probs, labels)).toBeCloseTo(0.75, 12);
+    // threshold 0.65: 0.9(1) 0.7(1) -> 2 / 2
+    expect(precision(probs, labels, 0.65)).toBe(1);
+    expect(precision([0.1, 0.2], [1, 0])).toBe(0);
+  });
+
+  it('recall is TP / (TP + FN)', () => {
+    // 4 positives, 3 flagged at 0.5, 2 at 0.65
+    expect(recall(probs, labels)).toBeCloseTo(0.75, 12);
+    expect(recall(probs, labels, 0.65)).toBeCloseTo(0.5, 12);
+    expect(recall([0.9], [0])).toBe(0);
+  });
+});
+
+describe('expectedCalibrationError', () => {
+  const probs = [0.1, 0.15, 0.3, 0.7, 0.8, 0.95];
+  const labels: BinaryLabel[] = [0, 1, 0, 1, 1, 1];
+
+  it('weights |mean predicted - observed rate| by bin size (equal width)', () => {
+    // 2 bins: [0, 0.5) holds 0.1 0.15 0.3 (mean 0.18333, rate 1/3); [0.5, 1] holds 0.7 0.8 0.95 (mean 0.81667, rate 1)
+    // ECE = 0.5 |0.18333 - 0.33333| + 0.5 |0.81667 - 1| = 0.5 * 0.15 + 0.5 * 0.18333 = 0.166667
+    expect(expectedCalibrationError(probs, labels, 2)).toBeCloseTo(1 / 6, 12);
+  });
+
+  it('cuts equal-mass bins by rank', () => {
+    // 3 bins of 2: (0.1, 0.15 | rate 0.5, mean 0.125), (0.3, 0.7 | 0.5, 0.5), (0.8, 0.95 | 1, 0.875)
+    // ECE = (1/3)(0.375) + (1/3)(0) + (1/3)(0.125) = 1/6
+    expect(expectedCalibrationError(probs, labels, 3, 'equal-mass')).toBeCloseTo(1 / 6, 12);
+    const bins = reliabilityDiagram(probs, labels, 3, 'equal-mass');
+    expect(bins.map((bin) => bin.count)).toEqual([2, 2, 2]);
+    expect(bins[2].meanPredicted).toBeCloseTo(0.875, 12);
+  });
+
+  it('is 0 for perfectly calibrated bins and puts p = 1 in the last bin', () => {
+    expect(expectedCalibrationError([0.5, 0.5, 1, 1], [0, 1, 1, 1], 10)).toBe(0);
+    const bins = reliabilityDiagram([1], [1], 4);
+    expect(bins.map((bin) => bin.count)).toEqual([0, 0, 0, 1]);
+  });
+
+  it('validates its inputs', () => {
+    expect(() => expectedCalibrationError([1.2], [1])).toThrow(/probs\[0\] must be in \[0, 1\]/);
+    expect(() => expectedCalibrationError([0.2], [1], 0)).toThrow(/bins must be a positive integer/);
+  });
+});
+
+describe('bestF1Threshold', () => {
+  it('returns the probability cut with the highest F1', () => {
+    const probs = [0.9, 0.6, 0.4, 0.5, 0.1, 0.7];
+    const labels: BinaryLabel[] = [1, 0, 1, 1, 0, 1];
+    // cuts: 0.9 -> 2/5, 0.7 -> 4/6, 0.6 -> 4/7, 0.5 -> 6/8, 0.4 -> 8/9, 0.1 -> 8/10
+    const best = bestF1Threshold(probs, labels);
+    expect(best.threshold).toBe(0.4);
+    expect(best.f1).toBeCloseTo(8 / 9, 12);
+    expect(f1Score(probs, labels, best.threshold)).toBeCloseTo(best.f1, 12);
+  });
+
+  it('keeps tied probabilities on the same side', () => {
+    // Both 0.5s are predicted together: cut 0.5 -> TP 1, predicted 2, F1 2/(2+1) = 2/3; cut 0.2 -> 2/(3+1) = 1/2
+    const best = bestF1Threshold([0.5, 0.5, 0.2], [1, 0, 0]);
+    expect(best).toEqual({ threshold: 0.5, f1: 2 / 3 });
+    expect(() => bestF1Threshold([0.5], [0])).toThrow(/at least one positive/);
   });
 });

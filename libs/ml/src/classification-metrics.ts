@@ -125,3 +125,135 @@ export function f1Score(probs: readonly number[], labels: readonly BinaryLabel[]
   const denominator = 2 * m.truePositive + m.falsePositive + m.falseNegative;
   return denominator === 0 ? 0 : (2 * m.truePositive) / denominator;
 }
+
+/**
+ * Precision of the positive class, TP / (TP + FP): of the customers we flag,
+ * the share who do buy. With no positive prediction the ratio is 0/0 and,
+ * like scikit-learn's default `zero_division`, we return 0.
+ */
+export function precision(probs: readonly number[], labels: readonly BinaryLabel[], threshold = 0.5): number {
+  const m = confusionMatrix(probs, labels, threshold);
+  const predictedPositive = m.truePositive + m.falsePositive;
+  return predictedPositive === 0 ? 0 : m.truePositive / predictedPositive;
+}
+
+/**
+ * Recall of the positive class, TP / (TP + FN): of the customers who buy,
+ * the share we flag. With no positive label the ratio is 0/0 and we return 0.
+ */
+export function recall(probs: readonly number[], labels: readonly BinaryLabel[], threshold = 0.5): number {
+  const m = confusionMatrix(probs, labels, threshold);
+  const actualPositive = m.truePositive + m.falseNegative;
+  return actualPositive === 0 ? 0 : m.truePositive / actualPositive;
+}
+
+/**
+ * How calibration bins are formed. `equal-width`: bin i holds probabilities in
+ * [i/B, (i+1)/B) (the last bin includes 1), the classic reliability diagram
+ * (Naeini et al. 2015; Guo et al. 2017). `equal-mass`: examples sorted by
+ * probability and cut into B bins of (nearly) equal count, which keeps every
+ * bin populated when predictions crowd one end, as propensities often do
+ * (Nixon et al. 2019, "adaptive" ECE). Ties may straddle an equal-mass cut.
+ */
+export type CalibrationBinning = 'equal-width' | 'equal-mass';
+
+/** One bin of a reliability diagram. */
+export interface CalibrationBin {
+  count: number;
+  meanPredicted: number;
+  observedRate: number;
+}
+
+function calibrationBins(
+  probs: readonly number[],
+  labels: readonly BinaryLabel[],
+  bins: number,
+  binning: CalibrationBinning,
+): CalibrationBin[] {
+  validatePair(probs, labels, 'probs');
+  if (!Number.isSafeInteger(bins) || bins < 1) throw new MlInputError(`bins must be a positive integer, got ${bins}`);
+  probs.forEach((p, i) => {
+    if (p < 0 || p > 1) throw new MlInputError(`probs[${i}] must be in [0, 1], got ${p}`);
+  });
+  const binOf = new Int32Array(probs.length);
+  if (binning === 'equal-width') {
+    probs.forEach((p, i) => (binOf[i] = Math.min(bins - 1, Math.floor(p * bins))));
+  } else if (binning === 'equal-mass') {
+    const order = probs.map((_, i) => i).sort((a, b) => probs[a] - probs[b]);
+    order.forEach((index, rank) => (binOf[index] = Math.floor((rank * bins) / probs.length)));
+  } else {
+    throw new MlInputError(`binning must be 'equal-width' or 'equal-mass', got ${String(binning)}`);
+  }
+  const sums = Array.from({ length: bins }, () => ({ count: 0, predicted: 0, positives: 0 }));
+  probs.forEach((p, i) => {
+    const bin = sums[binOf[i]];
+    bin.count += 1;
+    bin.predicted += p;
+    bin.positives += labels[i];
+  });
+  return sums.map(({ count, predicted, positives }) => ({
+    count,
+    meanPredicted: count === 0 ? 0 : predicted / count,
+    observedRate: count === 0 ? 0 : positives / count,
+  }));
+}
+
+/** The bins of a reliability diagram (empty equal-width bins have count 0). */
+export function reliabilityDiagram(
+  probs: readonly number[],
+  labels: readonly BinaryLabel[],
+  bins = 10,
+  binning: CalibrationBinning = 'equal-width',
+): CalibrationBin[] {
+  return calibrationBins(probs, labels, bins, binning);
+}
+
+/**
+ * Expected calibration error: sum over bins of (n_b / n) |mean predicted_b -
+ * observed positive rate_b|, i.e. how far, weighted by traffic, the stated
+ * probabilities are from the frequencies they claim. 0 is perfect; a
+ * constant prediction equal to the base rate also scores 0, so read it
+ * together with AUC or log loss. Defaults: 10 equal-width bins.
+ */
+export function expectedCalibrationError(
+  probs: readonly number[],
+  labels: readonly BinaryLabel[],
+  bins = 10,
+  binning: CalibrationBinning = 'equal-width',
+): number {
+  let error = 0;
+  for (const bin of calibrationBins(probs, labels, bins, binning)) {
+    error += (bin.count / probs.length) * Math.abs(bin.meanPredicted - bin.observedRate);
+  }
+  return error;
+}
+
+/**
+ * The threshold that maximises F1 on the given (validation) data, and that
+ * F1. Candidates are the distinct predicted probabilities (predicting
+ * positive at `prob >= threshold`), scanned in one pass from the highest
+ * down, so O(n log n). Choose it on held-out data, then apply it unchanged
+ * to the test set.
+ */
+export function bestF1Threshold(probs: readonly number[], labels: readonly BinaryLabel[]): { threshold: number; f1: number } {
+  validatePair(probs, labels, 'probs');
+  const positives = labels.reduce<number>((s, y) => s + y, 0);
+  if (positives === 0) throw new MlInputError('bestF1Threshold needs at least one positive label');
+  const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a]);
+  let best = { threshold: probs[order[0]], f1: 0 };
+  let truePositive = 0;
+  let predicted = 0;
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end < order.length && probs[order[end]] === probs[order[start]]) {
+      truePositive += labels[order[end]];
+      predicted += 1;
+      end += 1;
+    }
+    // F1 = 2TP / (2TP + FP + FN) = 2TP / (predicted + positives)
+    const f1 = (2 * truePositive) / (predicted + positives);
+    if (f1 > best.f1) best = { threshold: probs[order[start]], f1 };
+    start = end;
+  }
+  return best;
+}

@@ -1,0 +1,4 @@
+export * from './kmeans';
+export * from './rfm';
+export * from './segmentation';
+export * from './user-row';
