@@ -7,7 +7,7 @@
  */
 import { MlInputError } from '../errors';
 import { ImplicitMatrix, itemCounts } from './interactions';
-import { artifactTensors, ItemToItemRecommender, RecommenderArtifact } from './model';
+import { artifactTensors, DenseItemMatrixRecommender, ItemToItemRecommender, RecommenderArtifact } from './model';
 
 export class TopPopRecommender extends ItemToItemRecommender {
   readonly family = 'toppop' as const;
@@ -46,7 +46,7 @@ export interface ItemKnnOptions {
   maxItems?: number;
 }
 
-export class ItemKnnRecommender extends ItemToItemRecommender {
+export class ItemKnnRecommender extends DenseItemMatrixRecommender {
   readonly family = 'itemknn' as const;
 
   constructor(
@@ -56,32 +56,12 @@ export class ItemKnnRecommender extends ItemToItemRecommender {
     hyperparameters: Record<string, number | string | boolean>,
     training: Record<string, unknown> = {},
   ) {
-    super(itemIds, hyperparameters, training);
-  }
-
-  scoreIndices(history: readonly number[]): Float32Array {
-    const n = this.itemIds.length;
-    const scores = new Float32Array(n);
-    for (const i of history) {
-      const row = this.similarity.subarray(i * n, (i + 1) * n);
-      for (let j = 0; j < n; j += 1) scores[j] += row[j];
-    }
-    return scores;
-  }
-
-  itemEmbeddings(): undefined {
-    return undefined;
-  }
-
-  protected weightTensors() {
-    const n = this.itemIds.length;
-    return [{ name: 'S', shape: [n, n], values: this.similarity }];
+    super(itemIds, similarity, 'S', hyperparameters, training);
   }
 
   static fromArtifact(artifact: RecommenderArtifact): ItemKnnRecommender {
-    const s = artifactTensors(artifact).get('S');
-    if (!s) throw new MlInputError(`item-kNN artifact has no tensor 'S'`);
-    return new ItemKnnRecommender(artifact.metadata.itemIds, s.values.slice(), artifact.metadata.hyperparameters, artifact.metadata.training);
+    const { itemIds, hyperparameters, training } = artifact.metadata;
+    return new ItemKnnRecommender(itemIds, DenseItemMatrixRecommender.matrixOf(artifact, 'S'), hyperparameters, training);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { MlInputError } from '../errors';
 import { ImplicitMatrix } from './interactions';
-import { artifactTensors, ItemToItemRecommender, RecommenderArtifact } from './model';
+import { DenseItemMatrixRecommender, RecommenderArtifact } from './model';
 
 export interface EaseOptions {
   /** L2 regularisation λ added to the Gram matrix's diagonal (default 400; ~300-500 is best on MovieLens-100K). */
@@ -38,7 +38,7 @@ export function invertSpdInPlace(a: Float64Array, n: number): void {
   }
 }
 
-export class EaseRecommender extends ItemToItemRecommender {
+export class EaseRecommender extends DenseItemMatrixRecommender {
   readonly family = 'ease' as const;
 
   constructor(
@@ -48,33 +48,12 @@ export class EaseRecommender extends ItemToItemRecommender {
     hyperparameters: Record<string, number | string | boolean>,
     training: Record<string, unknown> = {},
   ) {
-    super(itemIds, hyperparameters, training);
-    if (weights.length !== itemIds.length * itemIds.length) throw new MlInputError(`EASE weights must be n x n for n = ${itemIds.length}`);
-  }
-
-  scoreIndices(history: readonly number[]): Float32Array {
-    const n = this.itemIds.length;
-    const scores = new Float32Array(n);
-    for (const i of history) {
-      const row = this.weights.subarray(i * n, (i + 1) * n);
-      for (let j = 0; j < n; j += 1) scores[j] += row[j];
-    }
-    return scores;
-  }
-
-  itemEmbeddings(): undefined {
-    return undefined;
-  }
-
-  protected weightTensors() {
-    const n = this.itemIds.length;
-    return [{ name: 'B', shape: [n, n], values: this.weights }];
+    super(itemIds, weights, 'B', hyperparameters, training);
   }
 
   static fromArtifact(artifact: RecommenderArtifact): EaseRecommender {
-    const b = artifactTensors(artifact).get('B');
-    if (!b) throw new MlInputError(`EASE artifact has no tensor 'B'`);
-    return new EaseRecommender(artifact.metadata.itemIds, b.values.slice(), artifact.metadata.hyperparameters, artifact.metadata.training);
+    const { itemIds, hyperparameters, training } = artifact.metadata;
+    return new EaseRecommender(itemIds, DenseItemMatrixRecommender.matrixOf(artifact, 'B'), hyperparameters, training);
   }
 }
 

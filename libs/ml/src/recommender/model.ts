@@ -113,6 +113,55 @@ export abstract class ItemToItemRecommender {
   }
 }
 
+/**
+ * A model whose whole state is one dense n x n item-to-item matrix M (EASE's
+ * B, item-kNN's similarities): a user's score for item j is the sum of
+ * M[h][j] over the history h. Dense, so for catalogues of a few thousand
+ * items (see train.ts).
+ */
+export abstract class DenseItemMatrixRecommender extends ItemToItemRecommender {
+  protected constructor(
+    itemIds: readonly string[],
+    /** Row-major n x n. */
+    protected readonly matrix: Float32Array,
+    /** Name of the matrix in the artifact ('B' for EASE, 'S' for item-kNN). */
+    private readonly tensorName: string,
+    hyperparameters: Record<string, number | string | boolean>,
+    training: Record<string, unknown>,
+  ) {
+    super(itemIds, hyperparameters, training);
+    if (matrix.length !== itemIds.length * itemIds.length) {
+      throw new MlInputError(`${tensorName} must be n x n for n = ${itemIds.length} items, got ${matrix.length} values`);
+    }
+  }
+
+  scoreIndices(history: readonly number[]): Float32Array {
+    const n = this.itemIds.length;
+    const scores = new Float32Array(n);
+    for (const i of history) {
+      const row = this.matrix.subarray(i * n, (i + 1) * n);
+      for (let j = 0; j < n; j += 1) scores[j] += row[j];
+    }
+    return scores;
+  }
+
+  itemEmbeddings(): undefined {
+    return undefined;
+  }
+
+  protected weightTensors() {
+    const n = this.itemIds.length;
+    return [{ name: this.tensorName, shape: [n, n], values: this.matrix }];
+  }
+
+  /** The matrix stored under `name` in an artifact, copied. */
+  protected static matrixOf(artifact: RecommenderArtifact, name: string): Float32Array {
+    const tensor = artifactTensors(artifact).get(name);
+    if (!tensor) throw new MlInputError(`${artifact.metadata.family} artifact has no tensor '${name}'`);
+    return tensor.values.slice();
+  }
+}
+
 /** Splits an artifact's binary into its named tensors, checking sizes against the metadata. */
 export function artifactTensors(artifact: RecommenderArtifact): Map<string, { shape: number[]; values: Float32Array }> {
   const { metadata, weights } = artifact;
