@@ -7,6 +7,8 @@
 //   npm run bench -- ingest --profile           also a CPU profile of the service (top self-time frames)
 //   npm run bench -- features                   feature-store events/s, freshness and Redis bytes per entity
 //   npm run bench -- training                   TF.js training samples/s per backend, recommender scaling, time to the MovieLens goal
+//   npm run bench -- inference                  recommendation latency at 500 and 1,000 req/s, max req/s (MovieLens features and model)
+//   npm run bench -- retrieval                  inference serving math: brute-force top-k latency by catalogue size, MLP scorer rows/s
 //   npm run bench -- --help | ingest --help | features --help
 // A new bench is one module (tools/bench/<name>.mjs) and one command below.
 import { Command, InvalidArgumentError } from 'commander';
@@ -110,6 +112,58 @@ program
   .option('--quiet-wait <seconds>', 'before each phase, wait up to this long for other processes to leave the CPUs (0: do not wait)', nonNegativeInt, 30)
   .option('-o, --out <file>', 'result file', 'bench/results/training.json')
   .action(action(async () => (await import('./training.mjs')).runTrainingBench));
+
+program
+  .command('retrieval')
+  .description('serving-path math of inference: brute-force top-10 latency at 1k-100k items x 64 dims, MLP scorer rows/s at 200 x 97 (built code, in-process)')
+  .option('--items <list>', 'catalogue sizes', (v) => v.split(',').map((s) => positiveInt(s.trim())), [1_000, 10_000, 50_000, 100_000])
+  .option('--dim <n>', 'embedding size', positiveInt, 64)
+  .option('--queries <n>', 'measured queries per catalogue (after 20 warm-up)', positiveInt, 500)
+  .option('--scorer-rows <n>', 'candidate rows per scoring call', positiveInt, 200)
+  .option('--features <n>', 'features per row', positiveInt, 97)
+  .option('--scorer-millis <ms>', 'measuring time of the pure-JS scorer (TF.js gets half)', positiveInt, 3000)
+  .option('--quiet-wait <seconds>', 'before each phase, wait up to this long for other processes to leave the CPUs (0: do not wait)', nonNegativeInt, 30)
+  .option('-o, --out <file>', 'result file', 'bench/results/retrieval.json')
+  .option('--skip-build', 'use the existing dist/ builds')
+  .action(action(async () => (await import('./retrieval.mjs')).runRetrievalBench));
+
+const shareOption = (value) => {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a share between 0 and 1');
+  return n;
+};
+const rateList = (value) => {
+  const rates = value.split(',').map((r) => Number(r.trim()));
+  if (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r <= 0)) throw new InvalidArgumentError('expected positive integers, e.g. 500,1000');
+  return rates;
+};
+
+program
+  .command('inference')
+  .description('recommendations: latency at 500 and 1,000 req/s (goal p99 <= 10 ms at 1,000) and max req/s at saturation (goal 3,000), MovieLens-100K features and model')
+  .option('-d, --duration <seconds>', 'measured run at each fixed rate', positiveInt, 20)
+  .option('--rates <list>', 'fixed rates in req/s, open loop', rateList, [500, 1000])
+  .option('-w, --warmup <seconds>', 'closed-loop warm-up before the fixed rates (0: none)', nonNegativeInt, 5)
+  .option('--saturation-seconds <seconds>', 'closed-loop saturation run (0: skip)', nonNegativeInt, 20)
+  .option('--floor-seconds <seconds>', "the fixed-rate generator against a no-op server at the highest rate: this machine's latency floor (0: skip)", nonNegativeInt, 5)
+  .option('-c, --connections <n>', 'connections of the saturation run', positiveInt, 32)
+  .option('-k, --k <n>', 'items per list', positiveInt, 10)
+  .option('--unknown-share <share>', 'share of requests for user ids the store has never seen (cold start)', shareOption, 0.05)
+  .option('--store-share <share>', 'share of requests with &store= (in-stock filter)', shareOption, 0.25)
+  .option('--data-dir <dir>', 'datasets root (default: STORELOOP_DATA_DIR or ../shared/data)')
+  .option('--prepare-only', 'prepare (or find cached) the features and the model, then stop')
+  .option('--refresh', 'prepare again even when the cache under .local/bench/inference is valid')
+  .option('--quiet-wait <seconds>', 'before each measured phase, wait up to this long for other processes to leave the CPUs (0: do not wait)', nonNegativeInt, 60)
+  .option('-o, --out <file>', 'result file (default: bench/results/inference.json; inference-profiled.json with --profile)')
+  .option('--skip-build', 'use the existing dist/ builds')
+  .option('--keep', 'keep the bench topics, consumer groups and spool (debugging)')
+  .option('--profile', 'run the service under node --cpu-prof (.local/prof) and print the top self-time frames of the saturation run')
+  .action(
+    action(async () => {
+      const { runInferenceBench } = await import('./inference.mjs');
+      return (options) => runInferenceBench({ ...options, out: options.out ?? (options.profile ? 'bench/results/inference-profiled.json' : 'bench/results/inference.json') });
+    }),
+  );
 
 // Later benches plug in here, e.g.:
 //   program.command('inference').description('recommendations/s and latency').action(action(async () => (await import('./inference.mjs')).runInferenceBench));

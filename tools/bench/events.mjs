@@ -23,7 +23,7 @@ const iso = (ms) => new Date(ms).toISOString();
 const DAY_MS = 86_400_000;
 
 /** Deterministic 32-bit hash (FNV-1a), for stable pseudo-random choices. */
-function hash(text) {
+export function hash(text) {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -32,7 +32,7 @@ function hash(text) {
   return h >>> 0;
 }
 
-const cents = (n) => `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`;
+export const cents = (n) => `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`;
 
 function event(type, source, timeMs, data, extra = {}) {
   return { specversion: '1.0', source, type, time: iso(timeMs), tenant: 'default', ...extra, data };

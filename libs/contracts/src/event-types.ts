@@ -4,7 +4,7 @@ import { catalogItemUpsertedData } from './events/catalog';
 import { goodsReceivedData, inventorySnapshotTakenData } from './events/inventory';
 import { orderPlacedData } from './events/order';
 import { userErasureRequestedData } from './events/privacy';
-import { recommendationClickedData, recommendationServedData } from './events/recommendation';
+import { recommendationClickedData, recommendationPurchasedData, recommendationServedData } from './events/recommendation';
 import {
   cartItemAddedData,
   cartItemRemovedData,
@@ -26,6 +26,7 @@ export const EventType = {
   GoodsReceived: 'com.storeloop.inventory.goods-received.v1',
   RecommendationServed: 'com.storeloop.recommendation.served.v1',
   RecommendationClicked: 'com.storeloop.recommendation.clicked.v1',
+  RecommendationPurchased: 'com.storeloop.recommendation.purchased.v1',
   UserErasureRequested: 'com.storeloop.user.erasure-requested.v1',
 } as const;
 
@@ -133,6 +134,13 @@ export const EVENT_TYPES = {
     type: EventType.RecommendationClicked,
     description: 'A shopper opened an item from a served recommendation list.',
     data: recommendationClickedData,
+    keyDescription: 'data.userId',
+    partitionKey: byUser,
+  }),
+  [EventType.RecommendationPurchased]: defineEventType({
+    type: EventType.RecommendationPurchased,
+    description: 'A shopper bought an item from a served recommendation list (online conversion per model version).',
+    data: recommendationPurchasedData,
     keyDescription: 'data.userId',
     partitionKey: byUser,
   }),

@@ -77,6 +77,16 @@ const EXAMPLE_DATA: { [T in EventTypeName]: EventDataInputOfType<T> } = {
     sku: 'SKU-456',
     position: 2,
   },
+  [EventType.RecommendationPurchased]: {
+    userId: 'user-1001',
+    sessionId: 'sess-42',
+    channel: 'web',
+    recommendationId: 'rec-7f3a',
+    sku: 'SKU-456',
+    position: 2,
+    quantity: 3,
+    orderId: 'order-9001',
+  },
   [EventType.UserErasureRequested]: { userId: 'user-1001', requestedBy: 'privacy-portal', reason: 'GDPR art. 17 request' },
 };
 
@@ -92,6 +102,7 @@ const EXAMPLE_SOURCES: Record<EventTypeName, string> = {
   [EventType.GoodsReceived]: '/wms',
   [EventType.RecommendationServed]: '/storeloop/inference',
   [EventType.RecommendationClicked]: '/web-shop',
+  [EventType.RecommendationPurchased]: '/web-shop',
   [EventType.UserErasureRequested]: '/crm',
 };
 

@@ -38,6 +38,7 @@ describe('JSON Schema export', () => {
     const members = schema.oneOf ?? schema.anyOf ?? [];
     expect(members.map((member) => (member.properties?.type as { const: string }).const).sort()).toEqual([
       'com.storeloop.recommendation.clicked.v1',
+      'com.storeloop.recommendation.purchased.v1',
       'com.storeloop.recommendation.served.v1',
     ]);
   });

@@ -89,6 +89,11 @@ const CASES: Record<EventTypeName, { required: string[]; wrongType: [string, unk
     wrongType: ['data.position', 0],
     key: 'user-1001',
   },
+  [EventType.RecommendationPurchased]: {
+    required: ['data.userId', 'data.recommendationId', 'data.sku'],
+    wrongType: ['data.quantity', 0],
+    key: 'user-1001',
+  },
   [EventType.UserErasureRequested]: {
     required: ['data.userId', 'data.requestedBy', 'data.reason'],
     wrongType: ['data.requestedBy', null],
@@ -249,6 +254,19 @@ describe('schema evolution within v1', () => {
     expect(search.type === EventType.SearchPerformed && search.data.clickedSkus).toEqual([]);
     const item = parsedOrFail(without(without(exampleEvent(EventType.CatalogItemUpserted), 'data.attributes'), 'data.active'));
     expect(item.type === EventType.CatalogItemUpserted && item.data).toMatchObject({ attributes: {}, active: true });
+  });
+
+  it('counts a recommendation purchase without quantity as one item, position and order unknown', () => {
+    const bare = without(without(without(exampleEvent(EventType.RecommendationPurchased), 'data.quantity'), 'data.position'), 'data.orderId');
+    const event = parsedOrFail(bare);
+    expect(event.type === EventType.RecommendationPurchased && event.data).toEqual({
+      userId: 'user-1001',
+      sessionId: 'sess-42',
+      channel: 'web',
+      recommendationId: 'rec-7f3a',
+      sku: 'SKU-456',
+      quantity: 1,
+    });
   });
 });
 

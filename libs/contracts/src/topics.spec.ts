@@ -74,6 +74,7 @@ describe('topic registry', () => {
     expect([...TOPICS.rawEvents.eventTypes].sort()).toEqual([...EVENT_TYPE_NAMES].sort());
     expect(topicForEventType(EventType.UserErasureRequested)).toBe('retail.privacy.v1');
     expect(topicForEventType(EventType.RecommendationClicked)).toBe('retail.feedback.v1');
+    expect(topicForEventType(EventType.RecommendationPurchased)).toBe('retail.feedback.v1');
     expect(topicForEventType(EventType.GoodsReceived)).toBe('retail.events.v1');
   });
 

@@ -37,7 +37,7 @@ const CUSTOMER_EVENTS = [
   EventType.InventorySnapshotTaken,
   EventType.GoodsReceived,
 ] as const;
-const FEEDBACK_EVENTS = [EventType.RecommendationServed, EventType.RecommendationClicked] as const;
+const FEEDBACK_EVENTS = [EventType.RecommendationServed, EventType.RecommendationClicked, EventType.RecommendationPurchased] as const;
 const PRIVACY_EVENTS = [EventType.UserErasureRequested] as const;
 
 interface TopicDefinition {
@@ -113,8 +113,9 @@ export const TOPICS = {
     retentionMs: 30 * DAY_MS,
     ...production,
     producers: ['inference', 'ingestion'],
-    consumers: ['features', 'training'],
-    payload: 'Recommendation impressions (served) and their outcomes (clicked), as CloudEvents',
+    // inference: online metrics per model version.
+    consumers: ['features', 'training', 'inference'],
+    payload: 'Recommendation impressions (served) and their outcomes (clicked, purchased), as CloudEvents',
     schema: eventsSchema(FEEDBACK_EVENTS),
     eventTypes: FEEDBACK_EVENTS,
   },

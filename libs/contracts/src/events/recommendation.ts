@@ -38,3 +38,19 @@ export const recommendationClickedData = z.object({
   sku: identifier(),
   position: positiveInt(),
 });
+
+/**
+ * A purchase the shop attributes to a served list (the shopper bought an item
+ * from it). It is the online conversion signal per model version; revenue and
+ * purchase features still come from `order.placed`, the authoritative record.
+ */
+export const recommendationPurchasedData = z.object({
+  ...shopperContext,
+  recommendationId: identifier(),
+  sku: identifier(),
+  /** 1-based rank in the served list, when the shop still knows it at checkout. */
+  position: positiveInt().optional(),
+  quantity: positiveInt().default(1),
+  /** The order that holds the purchase, to join with `order.placed`. */
+  orderId: identifier().optional(),
+});

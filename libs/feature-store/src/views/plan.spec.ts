@@ -180,6 +180,13 @@ describe('planBatch', () => {
     expect(updateOf(plan.items, sku.main).keys).toEqual([sku.main, sku.coPurchased]);
   });
 
+  it('plans nothing for a recommendation purchase but still advances its offset', () => {
+    const plan = planBatch(orderBatch([sourced(12, event(EventType.RecommendationPurchased), 3)]), emptyContext(), settings);
+    expect(plan.users).toEqual([]);
+    expect(plan.items).toEqual([]);
+    expect(plan.nextOffsets).toEqual(new Map([[TOPIC, new Map([[3, '13']])]]));
+  });
+
   it('keeps every script call on one cluster slot', () => {
     const users = ['user-1', 'a{b}', '}', 'ü'];
     const skus = ['SKU-1', 'x{y}', '{', 'ß'];

@@ -233,6 +233,11 @@ class BatchPlanner {
         return this.goodsReceived(at, event);
       case EventType.UserErasureRequested:
         return this.userErasureRequested(at, event);
+      // Purchases count from order.placed, the authoritative record; a purchase
+      // reported against a recommendation only measures the model online, so it
+      // adds no feature and only its offset (recorded above) advances.
+      case EventType.RecommendationPurchased:
+        return;
     }
   }
 

@@ -96,7 +96,8 @@ export function fitCalibrator(method: CalibrationMethod, scores: readonly number
   throw new MlInputError(`calibration method must be 'platt', 'isotonic' or 'none', got ${String(method)}`);
 }
 
-function interpolate(thresholds: readonly number[], values: readonly number[], x: number): number {
+/** Piecewise-linear between isotonic block means, flat beyond the ends (also the inference service's plain-JS scorer). */
+export function interpolateIsotonic(thresholds: readonly number[], values: readonly number[], x: number): number {
   if (x <= thresholds[0]) return values[0];
   const last = thresholds.length - 1;
   if (x >= thresholds[last]) return values[last];
@@ -118,7 +119,7 @@ export function applyCalibrator(calibrator: Calibrator, scores: readonly number[
     const p =
       calibrator.method === 'platt'
         ? sigmoid(calibrator.slope * logit(s) + calibrator.intercept)
-        : interpolate(calibrator.thresholds, calibrator.values, s);
+        : interpolateIsotonic(calibrator.thresholds, calibrator.values, s);
     return Math.min(Math.max(p, CLIP), 1 - CLIP);
   });
 }

@@ -252,6 +252,15 @@ describe('attribute', () => {
       expect(store.records.get('rec-1')?.purchased).toEqual([]);
     });
 
+    it('come from orders only: a purchase reported against the recommendation gives no label', () => {
+      const store = new Store();
+      store.run([served('rec-1', T0, ['A'])], T0);
+      const reported = event(EventType.RecommendationPurchased, T0 + MINUTE, { data: { recommendationId: 'rec-1', sku: 'A' } });
+      expect(store.run([reported], T0 + MINUTE).examples).toEqual([]);
+      expect(store.records.get('rec-1')?.purchased).toEqual([]);
+      expect(labels(store.run([order(['A'], T0 + 2 * MINUTE)], T0 + 2 * MINUTE))).toEqual(['served-purchase A 1']);
+    });
+
     it("ignore other users' orders", () => {
       const store = new Store();
       store.run([served('rec-1', T0, ['A'])], T0);

@@ -154,6 +154,10 @@ const servesSku = (record: ServedRecord, sku: string) => record.items.some((item
  * - An order line whose SKU was served within `purchaseMs` before the order
  *   gives a positive `served-purchase` to the most recent such impression of
  *   the user only (last touch), the first time only.
+ * - A `recommendation.purchased` event gives nothing: it is the shop's own
+ *   attribution, kept for online conversion per model version; labels come
+ *   from orders, the authoritative record, so a purchase reported both ways
+ *   labels its SKU once.
  * - Once the watermark is past a window's end plus `graceMs`, every served SKU
  *   without that outcome gives a negative at the window's end; after the
  *   purchase window the record is deleted. So an outcome later than the grace

@@ -33,7 +33,9 @@ export interface ExamplesEmitterOptions {
   concurrency: number;
 }
 
-const FEEDBACK_TYPES = new Set<string>([EventType.RecommendationServed, EventType.RecommendationClicked]);
+// Every feedback type advances the feedback partition's event-time watermark;
+// attribution itself gives purchased events no label (orders do, by last touch).
+const FEEDBACK_TYPES = new Set<string>([EventType.RecommendationServed, EventType.RecommendationClicked, EventType.RecommendationPurchased]);
 const DAY_MS = 86_400_000;
 const DUE_BATCH = 1_000;
 
