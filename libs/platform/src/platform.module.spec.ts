@@ -1,5 +1,5 @@
 import { ConfigError } from '@storeloop/observability';
-import { loadPlatformConfig } from './platform.module';
+import { informationalProbe, loadPlatformConfig } from './platform.module';
 
 describe('loadPlatformConfig', () => {
   it('returns http, kafka and redis settings with their defaults', () => {
@@ -39,5 +39,17 @@ describe('loadPlatformConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const names = (error as ConfigError).problems.map((p) => p.split(':')[0]).sort();
     expect(names).toEqual(['KAFKA_BROKERS', 'KAFKA_SASL_PASSWORD', 'PORT', 'REDIS_URL']);
+  });
+});
+
+describe('informationalProbe', () => {
+  it('reports a failing dependency without failing readiness', async () => {
+    const failing = informationalProbe({ name: 'kafka', check: async () => Promise.reject(new Error('connection refused')) }, 1000);
+    await expect(failing.check()).resolves.toEqual({ reachable: false, error: 'connection refused', gatesReadiness: false });
+    const fine = informationalProbe({ name: 'kafka', check: async () => ({ brokers: 1 }) }, 1000);
+    const hanging = informationalProbe({ name: 'kafka', check: () => new Promise(() => undefined) }, 20);
+    await expect(hanging.check()).resolves.toEqual({ reachable: false, error: 'no answer within 20 ms', gatesReadiness: false });
+    await expect(fine.check()).resolves.toEqual({ brokers: 1, gatesReadiness: false });
+    expect(fine.name).toBe('kafka');
   });
 });

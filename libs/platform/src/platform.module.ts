@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { httpConfigSchema, ObservabilityModule, ROOT_LOGGER, parseEnvGroups, type Logger } from '@storeloop/observability';
+import { httpConfigSchema, ObservabilityModule, ROOT_LOGGER, parseEnvGroups, type Logger, type ReadinessProbe } from '@storeloop/observability';
 import { ProblemFilter } from './http/problem';
 import { KAFKA, KafkaModule, kafkaConfigSchema, kafkaReadinessProbe, type TopicSpec } from '@storeloop/messaging';
 import { REDIS, RedisModule, redisConfigSchema, redisReadinessProbe, type RedisClient } from '@storeloop/feature-store';
@@ -24,6 +24,34 @@ export interface PlatformOptions {
   config: PlatformConfig;
   /** Topics this service provisions at start (default: the whole registry). */
   topics?: readonly TopicSpec[];
+  /**
+   * False for a service that keeps serving while Kafka is away (inference:
+   * impressions go to its spool): /health/ready then reports Kafka's state
+   * without turning 503 over it. Default true.
+   */
+  kafkaGatesReadiness?: boolean;
+}
+
+/** The Kafka probe for a service that does not need Kafka to answer: it reports, it never fails. */
+export function informationalProbe(probe: ReadinessProbe, timeoutMs: number): ReadinessProbe {
+  return {
+    name: probe.name,
+    async check() {
+      let timer: NodeJS.Timeout | undefined;
+      // Its own, shorter deadline: the health endpoint's timeout would count a slow answer as down.
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer.unref();
+      });
+      try {
+        return { ...(await Promise.race([probe.check(), deadline])), gatesReadiness: false };
+      } catch (error) {
+        return { reachable: false, error: (error as Error).message, gatesReadiness: false };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
 
 /**
@@ -44,7 +72,12 @@ export class PlatformModule {
           probeTimeoutMs: config.http.HEALTH_CHECK_TIMEOUT_MS,
           probes: {
             inject: [KAFKA, REDIS],
-            useFactory: (kafka: Kafka, redis: RedisClient) => [kafkaReadinessProbe(kafka), redisReadinessProbe(redis)],
+            useFactory: (kafka: Kafka, redis: RedisClient) => [
+              options.kafkaGatesReadiness === false
+                ? informationalProbe(kafkaReadinessProbe(kafka), Math.max(1, Math.floor(config.http.HEALTH_CHECK_TIMEOUT_MS / 2)))
+                : kafkaReadinessProbe(kafka),
+              redisReadinessProbe(redis),
+            ],
           },
         }),
         KafkaModule.forRoot({ settings: config.kafka, clientId: `storeloop-${service}`, topics: options.topics }),

@@ -79,7 +79,7 @@ export class InferenceModule {
     const settings = config.inference;
     return {
       module: InferenceModule,
-      imports: [PlatformModule.forService({ service: SERVICE_NAME, config }), SecurityModule.forRoot(config.security), DocsModule.forRoot(inferenceOpenApi())],
+      imports: [PlatformModule.forService({ service: SERVICE_NAME, config, kafkaGatesReadiness: false }), SecurityModule.forRoot(config.security), DocsModule.forRoot(inferenceOpenApi())],
       controllers: [RecommendationsController, FeedbackController, AdminController],
       providers: [
         { provide: INFERENCE_SETTINGS, useValue: settings },

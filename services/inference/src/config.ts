@@ -70,7 +70,8 @@ export const inferenceConfigSchema = z
     INFERENCE_CATALOG_REFRESH_MS: env.int(30_000, { min: 500, max: MAX_TIMER_MS }),
     /** Requests answered per `POST /v1/recommendations:batch`. */
     INFERENCE_BATCH_MAX_USERS: env.int(100, { min: 1, max: 1_000 }),
-    INFERENCE_PROPENSITY_MAX_USERS: env.int(1_000, { min: 1, max: 10_000 }),
+    /** Users per `POST /v1/propensity`; without `sku` each costs a full answer (~3 ms of CPU on the event loop). */
+    INFERENCE_PROPENSITY_MAX_USERS: env.int(100, { min: 1, max: 10_000 }),
     /** Consumer group prefix of the lifecycle reader; each instance adds its own id (every instance reads every event). */
     INFERENCE_MODELS_GROUP: z.string().min(1).default('inference-models'),
   })

@@ -334,7 +334,7 @@ describe('inference: the HTTP API over a seeded feature store and stored model v
     const base = { userId: shopper(6).userId, recommendationId: list.recommendationId, channel: 'web' };
     const click = await report(main, { type: 'click', ...base, sku: clicked.sku, position: clicked.position });
     expect(click).toMatchObject({ status: 202, body: { accepted: 1 } });
-    expect(['kafka', 'spool']).toContain(click.body.via);
+    expect(['kafka', 'spooled']).toContain(click.body.via);
     const purchase = await report(main, { type: 'purchase', ...base, sku: bought.sku, position: bought.position, quantity: 2, orderId: 'order-it-1', store: STORE });
     expect(purchase).toMatchObject({ status: 202, body: { accepted: 1 } });
     const both = await report(main, {
@@ -352,9 +352,14 @@ describe('inference: the HTTP API over a seeded feature store and stored model v
       { type: 'click', userId: base.userId, sku: clicked.sku, position: 1 },
       { type: 'purchase', ...base, sku: clicked.sku, quantity: 0 },
       { events: [] },
+      // A misspelt field is refused, not dropped.
+      { type: 'click', ...base, sku: clicked.sku, position: 1, recomendationId: 'typo' },
     ]) {
       expect(await report(main, body)).toMatchObject({ status: 400, body: { code: 'INFERENCE.BODY_INVALID' } });
     }
+
+    // The event's tenant is honoured (and checked), not dropped in favour of the default.
+    expect(await report(main, { type: 'click', ...base, sku: clicked.sku, position: 1, tenant: 'nope' })).toMatchObject({ status: 400, body: { code: 'INFERENCE.TENANT_UNKNOWN' } });
 
     const ids = [...click.body.ids, ...purchase.body.ids, ...both.body.ids];
     const records = await waitFor(

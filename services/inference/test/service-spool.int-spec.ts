@@ -59,6 +59,10 @@ describe('inference: answers and impressions through a Kafka outage (built servi
     });
     expect(click.status).toBe(202);
     expect(click.body.via).toBe('spooled');
+    // Kafka does not gate this service's readiness: it stays in the load balancer and keeps answering.
+    const ready = await fetch(`${service.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { details: { kafka: { reachable?: boolean } } }).details.kafka.reachable).toBe(false);
     const spooled = await call<{ impressions: { spooled: number; spool: { records: number } } }>(service.url, 'GET', '/v1/admin/models', { secret: SECRETS.admin });
     expect(spooled.body.impressions.spooled).toBeGreaterThan(0);
 

@@ -224,6 +224,7 @@ export const FEEDBACK_SCHEMA = {
   required: ['type', 'userId', 'recommendationId', 'sku'],
   properties: {
     type: { type: 'string', enum: ['click', 'purchase'] },
+    tenant: { type: 'string', description: "The event's tenant; else the body's `tenant`, else `?tenant=`, else the first of INFERENCE_TENANTS." },
     id: { type: 'string', description: 'Idempotency key (the event id); random when absent.' },
     userId: { type: 'string' },
     recommendationId: { type: 'string' },

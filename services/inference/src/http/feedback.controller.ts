@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
 import { EVENT_TYPES, EventType, identifier, issuesFromZodError, salesChannel, utcTimestamp } from '@storeloop/contracts';
 import type { FeedbackEvent } from '../feedback/feedback-log';
 import { ApiKeyGuard, HttpProblem, RequireScope } from '@storeloop/platform';
@@ -14,8 +14,10 @@ export const FEEDBACK_SOURCE = '/storeloop/inference/feedback';
 /** One click or purchase on a served list, as a storefront reports it. */
 const positiveInt = () => z.number().int().positive();
 
-const feedbackItem = z.object({
+const feedbackItem = z.strictObject({
   type: z.enum(['click', 'purchase']),
+  /** The tenant of this event (else the body's, else `?tenant=`, else the first of INFERENCE_TENANTS). */
+  tenant: z.string().optional(),
   /** Optional idempotency key: a retried report with the same id is a duplicate consumers drop. */
   id: identifier().optional(),
   userId: identifier(),
@@ -31,7 +33,8 @@ const feedbackItem = z.object({
   time: utcTimestamp().optional(),
 }).refine((item) => item.type !== 'click' || item.position !== undefined, { path: ['position'], message: 'a click needs the 1-based position of the clicked item in the served list' });
 
-const feedbackBody = z.union([feedbackItem, z.object({ tenant: z.string().optional(), events: z.array(feedbackItem).min(1).max(500) })]);
+// Strict: a misspelt or unknown field (`recomendationId`, `tenantId`) is a 400, not silently dropped.
+const feedbackBody = z.union([feedbackItem, z.strictObject({ tenant: z.string().optional(), events: z.array(feedbackItem).min(1).max(500) })]);
 
 type FeedbackItem = z.output<typeof feedbackItem>;
 
@@ -77,13 +80,13 @@ export class FeedbackController {
 
   @Post('feedback')
   @HttpCode(202)
-  async report(@Body() body: unknown) {
+  async report(@Body() body: unknown, @Query('tenant') queryTenant?: unknown) {
     const parsed = parseBody(feedbackBody, body, 'expected {"type": "click"|"purchase", "userId", "recommendationId", "sku", ...} or {"events": [...]}');
-    const tenant = parseTenant('events' in parsed ? parsed.tenant : undefined, this.settings);
+    const fallback = ('events' in parsed ? parsed.tenant : undefined) ?? queryTenant;
     const items = 'events' in parsed ? parsed.events : [parsed];
     const now = new Date();
     const events = items.map((item, index) => {
-      const event = feedbackEvent(item, tenant, now);
+      const event = feedbackEvent(item, parseTenant(item.tenant ?? fallback, this.settings), now);
       const schema = EVENT_TYPES[(event as { type: keyof typeof EVENT_TYPES }).type].schema;
       const checked = schema.safeParse(event);
       if (!checked.success) {

@@ -97,4 +97,33 @@ describe('ModelRegistry', () => {
     expect(builds.filter((version) => version === 'v-bad')).toHaveLength(1);
     expect(registry.status().failedVersions).toEqual({ 'v-bad': expect.stringContaining('bad weights') });
   });
+
+  const event = (stage: 'promoted' | 'rejected' | 'rolled_back' | 'trained', version: string, championVersion: string) => ({
+    modelName: 'ranker',
+    version,
+    stage,
+    championVersion,
+    metrics: {},
+    artifactUri: `file:///tmp/${version}`,
+    backend: 'cpu',
+    at: '2026-11-28T12:00:00.000Z',
+  });
+
+  it('learns from lifecycle history without replaying old promotions, and never challenges with a rejected or rolled-back version', async () => {
+    const registry = registryWith({ INFERENCE_CHALLENGER: 'latest', INFERENCE_CHALLENGER_SHARE: '0.5' });
+    await store.put(artifact('v3', '2026-11-28T12:00:00.000Z'));
+    // History from before this instance started: v3 was rolled back; an old promotion of v2 must not be applied.
+    await registry.observe(event('promoted', 'v2', 'v2'), true);
+    await registry.observe(event('rolled_back', 'v3', 'v1'), true);
+    await registry.reload();
+    expect(registry.champion?.version).toBe('v1');
+    expect(registry.challenger?.version).toBe('v2');
+    // A live rejection of the challenger retires it; nothing newer is left to challenge.
+    await registry.observe(event('rejected', 'v2', 'v1'), false);
+    expect(registry.challenger).toBeNull();
+    // A live promotion is applied.
+    await registry.observe(event('promoted', 'v3', 'v3'), false);
+    expect(registry.champion?.version).toBe('v3');
+    expect(builds).toEqual(['v1', 'v2', 'v3']);
+  });
 });

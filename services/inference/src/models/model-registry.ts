@@ -52,6 +52,10 @@ export class ModelRegistry {
   private readonly build: typeof buildServingModel;
   private readonly failedVersions = new Map<string, string>();
   private lastEvent: ModelLifecycleEvent | null = null;
+  /** End offsets of the lifecycle topic when this instance started: events before them are history. */
+  private readonly replayUntil = new Map<number, number>();
+  /** Versions rejected or rolled back (by lifecycle events) or replaced as champion (the pointer's `previous`): never a challenger. */
+  private readonly retired = new Set<string>();
   private started = false;
   private readonly swaps: Counter<'arm'>;
   private readonly loadFailures: Counter<'version'>;
@@ -103,13 +107,24 @@ export class ModelRegistry {
     this.started = true;
     const { kafka, namer, settings, logger } = this.deps;
     const groupId = `${settings.INFERENCE_MODELS_GROUP}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const topic = namer.physical(TOPICS.models.name);
+    // The history before now is read for what it says about versions (rejected, rolled back), not
+    // applied: the pointer just loaded is newer than any of it, and replaying old promotions would
+    // swap old champions in and out for a while (the topic is compacted, its active segment is not).
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) this.replayUntil.set(partition, Number(high));
+    } finally {
+      await admin.disconnect();
+    }
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
     this.consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topic: namer.physical(TOPICS.models.name), fromBeginning: true });
+    await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ partition, message }) => {
         if (!message.value) return;
         let event: ModelLifecycleEvent;
         try {
@@ -118,10 +133,7 @@ export class ModelRegistry {
           logger.warn({ err: error, offset: message.offset }, 'unreadable model lifecycle event skipped');
           return;
         }
-        if (event.modelName !== this.modelName) return;
-        this.lastEvent = event;
-        // Not awaited: a slow load must not stall the consumer's heartbeat; the queue keeps the order.
-        void this.enqueue(() => this.applyEvent(event));
+        this.observe(event, Number(message.offset) < (this.replayUntil.get(partition) ?? 0));
       },
     });
     if (settings.INFERENCE_MODEL_POLL_MS > 0) {
@@ -155,6 +167,21 @@ export class ModelRegistry {
     };
   }
 
+  /**
+   * One lifecycle event: remembered (a rejected or rolled-back version never
+   * challenges), and applied unless it is history from before this instance
+   * started. Public for unit tests.
+   */
+  observe(event: ModelLifecycleEvent, history: boolean): Promise<void> {
+    if (event.modelName !== this.modelName) return Promise.resolve();
+    this.lastEvent = event;
+    if (event.stage === 'rejected' || event.stage === 'rolled_back') this.retired.add(event.version);
+    if (event.stage === 'promoted') this.retired.delete(event.version);
+    if (history) return Promise.resolve();
+    // Not awaited by the consumer: a slow load must not stall its heartbeat; the queue keeps the order.
+    return this.enqueue(() => this.applyEvent(event));
+  }
+
   private enqueue(task: () => Promise<void>): Promise<void> {
     const next = this.queue.then(task, task).catch((error) => this.deps.logger.error({ err: error }, 'model registry update failed'));
     this.queue = next;
@@ -168,6 +195,8 @@ export class ModelRegistry {
 
   private async syncFromPointer(why: string): Promise<void> {
     const pointer = await this.deps.store.readChampion(this.modelName);
+    for (const version of pointer?.previous ?? []) this.retired.add(version);
+    if (pointer) this.retired.delete(pointer.version);
     if (pointer && pointer.version !== this.championModel?.version) await this.swapChampion(pointer.version, `champion pointer (${why})`);
     await this.syncChallenger();
   }
@@ -178,7 +207,7 @@ export class ModelRegistry {
     let version: string | null = setting;
     if (setting === 'latest') {
       const versions = (await this.deps.store.list(this.modelName)).sort(byCreation);
-      const newest = versions.reverse().find((metadata) => metadata.version !== this.championModel?.version);
+      const newest = versions.reverse().find((metadata) => metadata.version !== this.championModel?.version && !this.retired.has(metadata.version));
       // Only a version newer than the champion challenges it; an older one is history.
       version = newest && (!this.championModel || byCreation(newest, this.championModel.metadata) > 0) ? newest.version : null;
     }

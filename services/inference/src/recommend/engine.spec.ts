@@ -105,6 +105,18 @@ describe('RecommendationEngine', () => {
     expect(kept).not.toContain('a3');
   });
 
+  it('counts the category cap on items chosen, so out-of-stock items do not take a category\'s places', async () => {
+    users.set('u1', user('u1', [{ sku: 'a1', activity: 'view' }]));
+    const all = (await engine().recommend({ tenant: 'default', userId: 'u1', k: 3, surface: 'home' })).items.map((i) => i.sku);
+    expect(all.slice(0, 2).every((sku) => sku.startsWith('a'))).toBe(true);
+    // The two best Garden items are out of stock at s1: the cap of 2 still leaves room for two Garden items in stock.
+    const capped = engine({ INFERENCE_MAX_PER_CATEGORY: '2' }, { [all[0]]: 0, [all[1]]: 0 });
+    const skus = (await capped.recommend({ tenant: 'default', userId: 'u1', k: 6, surface: 'home', store: 's1' })).items.map((i) => i.sku);
+    expect(skus).not.toContain(all[0]);
+    expect(skus).not.toContain(all[1]);
+    expect(skus.filter((sku) => sku.startsWith('a'))).toHaveLength(2);
+  });
+
   it('answers an unknown user with popular items, marked cold start, within a category when asked', async () => {
     const e = engine();
     const answer = await e.recommend({ tenant: 'default', userId: 'nobody', k: 3, surface: 'home' });

@@ -134,6 +134,11 @@ export class RecommendationEngine {
     const embeddings = model?.embeddings?.has(request.sku) ? model.embeddings : null;
     if (!anchor && !embeddings) return null;
     const excluded = new Set<string>([request.sku, ...settings.INFERENCE_EXCLUDED_SKUS, ...(request.exclude ?? [])]);
+    if (request.userId && settings.INFERENCE_EXCLUDE_PURCHASED) {
+      // A shopper who is known: what they bought is not suggested back (one more Redis round trip).
+      const [user] = await readUserViews(this.deps.redis, [request.userId], { tenant: request.tenant });
+      for (const recent of user.recentItems) if (recent.activity === 'order') excluded.add(recent.sku);
+    }
     const eligible = (sku: string) => !excluded.has(sku) && !(settings.INFERENCE_EXCLUDE_INACTIVE && catalog.items.get(sku)?.view.active === false);
     const candidates = new Map<string, Candidate>();
     const add = (candidate: Candidate) => {
@@ -154,7 +159,7 @@ export class RecommendationEngine {
         add({ item, source: 'popular', retrieval: item.popularity, reason: `popular in ${category} this week` });
       }
     }
-    const chosen = await this.choose([...candidates.values()], { tenant: request.tenant, userId: request.userId ?? '', k: request.k, store: request.store, surface: request.surface });
+    const chosen = await this.choose([...candidates.values()], request);
     return {
       recommendationId: randomUUID(),
       tenant: request.tenant,
@@ -177,20 +182,29 @@ export class RecommendationEngine {
   async propensity(tenant: string, userIds: readonly string[], sku?: string): Promise<PropensityPrediction[]> {
     const users = await readUserViews(this.deps.redis, userIds, { tenant });
     const catalog = this.deps.catalog(tenant);
-    return Promise.all(
-      users.map(async (user, i): Promise<PropensityPrediction> => {
-        const userId = userIds[i];
-        const choice = this.deps.registry.choose(tenant, userId);
-        const model = choice?.model.scorer ? choice.model : this.deps.registry.champion?.scorer ? this.deps.registry.champion : null;
-        if (!model) return { userId, known: user.known, probability: null, sku: null, modelVersion: null };
-        const skus = sku ? [sku] : (await this.answer({ tenant, userId, k: 5, surface: 'propensity' }, user)).items.map((item) => item.sku);
-        if (skus.length === 0) return { userId, known: user.known, probability: null, sku: null, modelVersion: model.version };
-        const probabilities = this.scorePairs(user, model, skus, catalog);
-        let best = 0;
-        for (let j = 1; j < skus.length; j += 1) if (probabilities[j] > probabilities[best]) best = j;
-        return { userId, known: user.known, probability: round(probabilities[best]), sku: skus[best], modelVersion: model.version };
-      }),
-    );
+    const predictions: PropensityPrediction[] = [];
+    for (let i = 0; i < users.length; i += 1) {
+      // Other requests get the event loop between users: each may cost a whole answer.
+      if (i > 0 && i % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+      const user = users[i];
+      const userId = userIds[i];
+      const choice = this.deps.registry.choose(tenant, userId);
+      const model = choice?.model.scorer ? choice.model : this.deps.registry.champion?.scorer ? this.deps.registry.champion : null;
+      if (!model) {
+        predictions.push({ userId, known: user.known, probability: null, sku: null, modelVersion: null });
+        continue;
+      }
+      const skus = sku ? [sku] : (await this.answer({ tenant, userId, k: 5, surface: 'propensity' }, user)).items.map((item) => item.sku);
+      if (skus.length === 0) {
+        predictions.push({ userId, known: user.known, probability: null, sku: null, modelVersion: model.version });
+        continue;
+      }
+      const probabilities = this.scorePairs(user, model, skus, catalog);
+      let best = 0;
+      for (let j = 1; j < skus.length; j += 1) if (probabilities[j] > probabilities[best]) best = j;
+      predictions.push({ userId, known: user.known, probability: round(probabilities[best]), sku: skus[best], modelVersion: model.version });
+    }
+    return predictions;
   }
 
   /** The user's view and the version that serves them (null: none loaded, or unknown user). */
@@ -340,31 +354,32 @@ export class RecommendationEngine {
     };
   }
 
-  /** Applies the per-category cap, then stock at the store (read from Redis, in chunks) until k are chosen. */
-  private async choose(ordered: Candidate[], request: RecommendRequest): Promise<Candidate[]> {
-    const { INFERENCE_MAX_PER_CATEGORY: cap, INFERENCE_EXCLUDE_OUT_OF_STOCK: stockRule } = this.deps.settings;
+  /**
+   * Walks the ordered candidates and keeps those in stock at the store (read
+   * from Redis in chunks, only with `store`) whose category has room under
+   * INFERENCE_MAX_PER_CATEGORY, until k are chosen. The cap counts chosen
+   * items only, so an out-of-stock item never takes a category's place.
+   */
+  private async choose(ordered: Candidate[], request: { tenant: string; k: number; store?: string }): Promise<Candidate[]> {
+    const { INFERENCE_MAX_PER_CATEGORY: cap, INFERENCE_EXCLUDE_OUT_OF_STOCK: stockRule, INFERENCE_UNKNOWN_STOCK: unknownStock } = this.deps.settings;
+    const checkStock = Boolean(request.store) && stockRule;
     const perCategory = new Map<string, number>();
-    const capped = cap > 0
-      ? ordered.filter((candidate) => {
-          const category = candidate.item.category;
-          if (!category) return true;
-          const n = perCategory.get(category) ?? 0;
-          if (n >= cap) return false;
-          perCategory.set(category, n + 1);
-          return true;
-        })
-      : ordered;
-    if (!request.store || !stockRule) return capped.slice(0, request.k);
     const chosen: Candidate[] = [];
-    const chunk = Math.max(request.k * 2, 20);
-    for (let start = 0; start < capped.length && chosen.length < request.k; start += chunk) {
-      const slice = capped.slice(start, start + chunk);
-      const units = await this.unitsAt(request.tenant, request.store, slice.map((c) => c.item.sku));
-      slice.forEach((candidate, i) => {
+    const chunk = checkStock ? Math.max(request.k * 2, 20) : ordered.length;
+    for (let start = 0; start < ordered.length && chosen.length < request.k; start += chunk) {
+      const slice = ordered.slice(start, start + chunk);
+      const units = checkStock ? await this.unitsAt(request.tenant, request.store!, slice.map((c) => c.item.sku)) : null;
+      for (let i = 0; i < slice.length && chosen.length < request.k; i += 1) {
         // No stock record at the store: not carried there, unless INFERENCE_UNKNOWN_STOCK=include.
-        const available = units[i] === null ? this.deps.settings.INFERENCE_UNKNOWN_STOCK === 'include' : units[i]! > 0;
-        if (chosen.length < request.k && available) chosen.push(candidate);
-      });
+        if (units && !(units[i] === null ? unknownStock === 'include' : units[i]! > 0)) continue;
+        const category = slice[i].item.category;
+        if (cap > 0 && category) {
+          const n = perCategory.get(category) ?? 0;
+          if (n >= cap) continue;
+          perCategory.set(category, n + 1);
+        }
+        chosen.push(slice[i]);
+      }
     }
     return chosen;
   }

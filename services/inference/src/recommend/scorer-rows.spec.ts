@@ -55,6 +55,13 @@ describe('ScorerRows', () => {
         expect(again[i]).toBe(p);
       });
       expect(Math.max(...first) - Math.min(...first)).toBeGreaterThan(0);
+      // Another tenant with the same SKUs but other item features (same generation number): its own item shares.
+      const otherItems = items.map((item) => ({ ...item, tenant: 'other', popularity: { ...item.popularity, view: item.popularity.view * 7 + 3 } }));
+      const otherCatalog = buildSnapshot('other', otherItems, 1);
+      const other = scored.score(user, otherItems.map((item) => otherCatalog.items.get(item.sku)!), otherCatalog, () => candidates[0]);
+      const otherExpected = predictPropensity(trained, otherItems.map(rowOf));
+      other.forEach((p, i) => expect(Math.abs(p - otherExpected[i])).toBeLessThan(1e-5));
+      expect(other.some((p, i) => Math.abs(p - first[i]) > 1e-6)).toBe(true);
     } finally {
       disposePropensityModel(trained);
     }

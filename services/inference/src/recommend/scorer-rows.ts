@@ -32,8 +32,8 @@ export function scorerLayout(featureNames: readonly string[]): ScorerLayout {
  */
 export class ScorerRows {
   readonly layout: ScorerLayout;
-  private itemShares = new Map<string, Float64Array>();
-  private generation = -1;
+  /** Per tenant (a SKU names different items in different tenants): the catalogue generation and its item shares. */
+  private readonly itemShares = new Map<string, { generation: number; shares: Map<string, Float64Array> }>();
   private cross = new Float64Array(0);
   private readonly userColumns: number[];
   private readonly itemColumns: number[];
@@ -48,10 +48,12 @@ export class ScorerRows {
 
   /** Calibrated scores of `items` for `user`, in the items' order. */
   score(user: UserFeatureView, items: readonly CatalogItem[], catalog: CatalogSnapshot, emptyItem: (sku: string) => CatalogItem): Float64Array {
-    if (catalog.generation !== this.generation) {
-      this.itemShares = new Map();
-      this.generation = catalog.generation;
+    let cache = this.itemShares.get(catalog.tenant);
+    if (!cache || cache.generation !== catalog.generation) {
+      cache = { generation: catalog.generation, shares: new Map() };
+      this.itemShares.set(catalog.tenant, cache);
     }
+    const tenantShares = cache.shares;
     const userVector = userFeatureVector(user);
     const shared = this.scorer.firstLayerShare(
       this.userColumns,
@@ -65,13 +67,13 @@ export class ScorerRows {
         const cross = userItemFeatures(user, (item.view.known ? item : emptyItem(item.sku)).view, item.sku);
         for (let k = 0; k < m; k += 1) this.cross[r * m + k] = cross[crossNames[k].name] ?? 0;
       }
-      let share = this.itemShares.get(item.sku);
+      let share = tenantShares.get(item.sku);
       if (!share) {
         share = this.scorer.firstLayerShare(
           this.itemColumns,
           this.layout.itemColumns.map(({ name }) => item.features[name] ?? 0),
         );
-        this.itemShares.set(item.sku, share);
+        tenantShares.set(item.sku, share);
       }
       return share;
     });
