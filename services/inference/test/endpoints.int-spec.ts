@@ -391,9 +391,14 @@ describe('inference: the HTTP API over a seeded feature store and stored model v
     type Predictions = { predictions: { userId: string; modelVersion: string }[] };
     const visitors = Array.from({ length: 200 }, (_, i) => `visitor-${String(i).padStart(3, '0')}`);
     const split = async () => {
-      const answer = await call<Predictions>(ab.url, 'POST', '/v1/propensity', { secret: SECRETS.infer, body: { users: visitors } });
-      expect(answer.status).toBe(200);
-      return new Map(answer.body.predictions.map((p) => [p.userId, p.modelVersion]));
+      const versions = new Map<string, string | null>();
+      // INFERENCE_PROPENSITY_MAX_USERS (100) per request.
+      for (let start = 0; start < visitors.length; start += 100) {
+        const answer = await call<Predictions>(ab.url, 'POST', '/v1/propensity', { secret: SECRETS.infer, body: { users: visitors.slice(start, start + 100) } });
+        expect(answer.status).toBe(200);
+        for (const p of answer.body.predictions) versions.set(p.userId, p.modelVersion);
+      }
+      return versions;
     };
     const first = await split();
     expect(await split()).toEqual(first);
