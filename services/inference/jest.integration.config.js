@@ -5,7 +5,7 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
   globalSetup: '<rootDir>/../../libs/testing/src/global-setup.ts',
   testTimeout: 120000,
-  // A failed assertion mid-suite once left a kafkajs client open and jest waiting for ever (CI would then
-  // hit its time limit instead of reporting the failure); every suite disposes what it starts on success.
+  // After a failed assertion in one CI run jest waited for ever on an open handle (cause not identified;
+  // every suite disposes what it starts, and a passing run exits): report the failure instead of hanging CI.
   forceExit: true,
 };

@@ -259,10 +259,10 @@ describe('closed loop: events -> features -> examples -> models -> inference -> 
     });
     console.log(`online metrics per version (GET /v1/admin/models), after ${seconds(testStarted)}:`);
     console.table(table);
-    for (const version of [v1.version, v2.version]) {
-      const row = online.find((r) => r.version === version);
-      expect(row?.impressions).toBeGreaterThan(0);
-      expect(row?.clicks).toBeGreaterThan(0);
-    }
+    // Both versions served and were counted; clicks per version are exact (above) but may be 0 for one
+    // version: the shoppers click each wanted item once, so a later version can meet used-up wants.
+    for (const version of [v1.version, v2.version]) expect(online.find((r) => r.version === version)?.impressions).toBeGreaterThan(0);
+    const modelClicks = online.filter((r) => r.version === v1.version || r.version === v2.version).reduce((sum, r) => sum + r.clicks, 0);
+    expect(modelClicks).toBeGreaterThan(0);
   });
 });
