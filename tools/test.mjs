@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: installs dependencies, starts Kafka and Redis, then runs lint,
+// `npm test`: installs dependencies and test tools (tools/ensure-test-tools.sh), starts Kafka and Redis, then runs lint,
 // unit tests and integration tests of every project, and prints one summary.
 //   npm test                 everything
 //   npm test -- --unit       lint and unit tests only (no servers)
@@ -37,6 +37,8 @@ async function main() {
   rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });
   await phase('install', ensureDependencies);
+  // Helm for the chart checks (unit), Chromium for the dashboard's browser test, a compose client for docker-compose.yml.
+  await phase('tools', () => runOrExit('bash', ['tools/ensure-test-tools.sh']));
   if (!unitOnly) await phase('infra', () => runOrExit('bash', ['tools/infra/infra.sh', 'up']));
 
   const codes = [];

@@ -7,3 +7,4 @@ export * from './health';
 export * from './metrics.controller';
 export * from './observability.module';
 export * from './bootstrap';
+export * from './prometheus-text';

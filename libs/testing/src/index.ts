@@ -6,3 +6,4 @@ export * from './target-guard';
 export * from './service-suite';
 export * from './datasets';
 export * from './restartable-service';
+export * from './storefront';

@@ -8,6 +8,7 @@ import { METRICS_REGISTRY, READINESS_PROBES, ROOT_LOGGER, type Logger, type Read
 import { DocsModule, PlatformModule, SecurityModule } from '@storeloop/platform';
 import { Catalogs } from './catalog/catalogs';
 import type { InferenceConfig, InferenceSettings } from './config';
+import { DASHBOARD_CONTROLLERS, dashboardProviders } from './dashboard/dashboard-providers';
 import { inferenceOpenApi } from './docs/openapi';
 import { FeedbackLog, feedbackLogOptions } from './feedback/feedback-log';
 import { OnlineMetrics } from './feedback/online-metrics';
@@ -80,7 +81,7 @@ export class InferenceModule {
     return {
       module: InferenceModule,
       imports: [PlatformModule.forService({ service: SERVICE_NAME, config, kafkaGatesReadiness: false }), SecurityModule.forRoot(config.security), DocsModule.forRoot(inferenceOpenApi())],
-      controllers: [RecommendationsController, FeedbackController, AdminController],
+      controllers: [RecommendationsController, FeedbackController, AdminController, ...DASHBOARD_CONTROLLERS],
       providers: [
         { provide: INFERENCE_SETTINGS, useValue: settings },
         { provide: ARTIFACT_STORE, useFactory: () => createArtifactStore(config.artifacts) },
@@ -121,6 +122,7 @@ export class InferenceModule {
         },
         { provide: InferenceMetrics, inject: [METRICS_REGISTRY], useFactory: (registry: Registry) => new InferenceMetrics(registry) },
         InferenceLifecycleHooks,
+        ...dashboardProviders(config),
       ],
     };
   }

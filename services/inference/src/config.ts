@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { artifactStoreConfigSchema, type ArtifactStoreSettings } from '@storeloop/ml';
 import { env, parseEnvGroups } from '@storeloop/observability';
 import { platformConfigGroups, securityConfigSchema, type PlatformConfig, type SecuritySettings } from '@storeloop/platform';
+import { dashboardConfigSchema, type DashboardSettings } from './dashboard/dashboard-settings';
 import { feedbackLogSettingsSchema, type FeedbackLogSettings } from './feedback/feedback-log';
 import { onlineMetricsSettingsSchema, type OnlineMetricsSettings } from './feedback/online-metrics';
 
@@ -90,6 +91,7 @@ export type InferenceConfig = PlatformConfig & {
   artifacts: ArtifactStoreSettings;
   feedback: FeedbackLogSettings;
   online: OnlineMetricsSettings;
+  dashboard: DashboardSettings;
 };
 
 export function loadInferenceConfig(source: Record<string, string | undefined> = process.env): InferenceConfig {
@@ -101,6 +103,7 @@ export function loadInferenceConfig(source: Record<string, string | undefined> =
       artifacts: artifactStoreConfigSchema,
       feedback: feedbackLogSettingsSchema,
       online: onlineMetricsSettingsSchema,
+      dashboard: dashboardConfigSchema,
     },
     { PORT: String(DEFAULT_PORT), ...source },
   );

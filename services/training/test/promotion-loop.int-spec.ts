@@ -233,11 +233,16 @@ describe('training: examples in, models trained, evaluated, promoted or rejected
 
     const versions = (await (await fetch(`${service.url}/v1/models/ranker/versions`, { headers: { 'X-Api-Key': ADMIN_SECRET } })).json()) as {
       champion: { version: string };
-      versions: { version: string; champion: boolean }[];
+      versions: { version: string; champion: boolean; details: { training: { epochs: number; bestEpoch: number; validationLoss: number; curve: { epoch: number; validationLoss: number }[] } } }[];
     };
     expect(versions.champion.version).toBe(v1);
     expect(versions.versions).toHaveLength(3);
     expect(versions.versions.filter((v) => v.champion).map((v) => v.version)).toEqual([v1]);
+    // Each version carries its loss curve (the dashboard plots it): one point per epoch trained, the best one among them.
+    for (const { details } of versions.versions) {
+      expect(details.training.curve.map((point) => point.epoch)).toEqual(Array.from({ length: details.training.epochs }, (_, i) => i + 1));
+      expect(details.training.curve[details.training.bestEpoch - 1].validationLoss).toBe(details.training.validationLoss);
+    }
 
     const docs = (await (await fetch(`${service.url}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(docs.paths)).toEqual(expect.arrayContaining(['/v1/models/{name}/promote', '/v1/models/{name}/rollback']));

@@ -1,9 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { EventType, TOPICS, type ModelLifecycleEvent } from '@storeloop/contracts';
-import { loadMovieLensInteractions, loadMovieLensItems, waitFor } from '@storeloop/testing';
-import { replayEvents, selectShoppers, type ReplayEvent, type Shopper } from './support/movielens-shoppers';
+import { Storefront, loadMovieLensInteractions, loadMovieLensItems, replayEvents, selectShoppers, waitFor, type ReplayEvent, type RoundSummary, type Shopper } from '@storeloop/testing';
 import { SECRETS, StoreloopPlatform } from './support/platform';
-import { Storefront, type RoundSummary } from './support/storefront';
 import { ExampleTally, ImpressionTally, LifecycleLog } from './support/topic-tallies';
 
 /** 150 heaviest MovieLens raters, their newest 60 ratings each: 7,200 replayed views and 2,951 orders, 791 held-out wants. */

@@ -214,6 +214,55 @@ export function inferenceOpenApi(): Record<string, unknown> {
       },
       '/v1/admin/models/reload': { post: { summary: 'Re-read the champion pointer and challenger now', responses: { '200': json({ type: 'object' }, 'Status after.'), ...auth('admin') } } },
       '/v1/admin/catalog/refresh': { post: { summary: 'Reload the item catalogue from Redis now', responses: { '200': json({ type: 'object' }, 'Items per tenant.'), ...auth('admin') } } },
+      '/v1/admin/dashboard/series': {
+        get: {
+          summary: "Dashboard: events/s and consumer lag per DASHBOARD_TARGETS service (the targets' /metrics, scraped only while a page polls), and each target's scrape state",
+          responses: { '200': json({ type: 'object' }, '`{ intervalMs, window, targets, events: [{ name, target, points: [[ms, value]] }], lag: [...] }`.'), ...auth('admin') },
+        },
+      },
+      '/v1/admin/dashboard/models': {
+        get: {
+          summary: "Dashboard: model versions with holdout metrics and training curves (the training target's versions), the arm each serves here, online CTR / conversion",
+          responses: { '200': json({ type: 'object' }, '`{ modelName, challengerShare, versions: [...], training: null | { code, message, target } }`.'), ...auth('admin') },
+        },
+      },
+      '/v1/admin/dashboard/preview': {
+        get: {
+          summary: 'Dashboard: the list the storefront route would answer a user, not logged as an impression nor counted as served',
+          parameters: [
+            { ...query('user', 'The user id.'), required: true },
+            query('k', 'Items wanted, 1 to INFERENCE_MAX_K.', { type: 'integer', minimum: 1 }),
+            query('store', 'Store (stock rule).'),
+            query('tenant', 'Tenant (one of INFERENCE_TENANTS).'),
+          ],
+          responses: { '200': json({ $ref: '#/components/schemas/Recommendation' }, 'The list, with `impressionLogged: false`.'), ...badRequest(['DASHBOARD.PARAM_INVALID']), ...auth('admin') },
+        },
+      },
+      '/v1/admin/dashboard/replenishment/pairs': {
+        get: {
+          summary: "Dashboard: the SKU x store pairs the replenishment target reviews (its GET /v1/replenishment/pairs), most recently active first",
+          responses: {
+            '200': json({ type: 'object' }, '`{ pairs: [{ sku, store }] }`.'),
+            '502': problemResponse('The replenishment service answered an error or another shape.', ['DASHBOARD.TARGET_UNAVAILABLE']),
+            '503': problemResponse('The replenishment service did not answer, is not in DASHBOARD_TARGETS, or DASHBOARD_API_KEY is unset.', ['DASHBOARD.TARGET_UNAVAILABLE', 'DASHBOARD.TARGET_NOT_CONFIGURED', 'DASHBOARD.API_KEY_UNSET']),
+            ...auth('admin'),
+          },
+        },
+      },
+      '/v1/admin/dashboard/replenishment': {
+        get: {
+          summary: "Dashboard: the replenishment target's simulation of the learned policy against base-stock for one SKU x store",
+          parameters: [{ ...query('sku', 'SKU.'), required: true }, { ...query('store', 'Store.'), required: true }, query('days', 'Days replayed, 7 to 365 (default 56).', { type: 'integer', minimum: 7, maximum: 365 })],
+          responses: {
+            '200': json({ type: 'object' }, '`{ sku, store, days, policy, series: [{ day, date?, demand, learned: { onHand, order }, baseStock: { onHand, order } }], totals }`.'),
+            ...badRequest(['DASHBOARD.PARAM_INVALID', 'DASHBOARD.TARGET_REFUSED']),
+            '404': problemResponse('The replenishment service knows nothing of the pair.', ['DASHBOARD.TARGET_REFUSED']),
+            '502': problemResponse('The replenishment service answered an error or another shape.', ['DASHBOARD.TARGET_UNAVAILABLE']),
+            '503': problemResponse('The replenishment service did not answer, is not in DASHBOARD_TARGETS, or DASHBOARD_API_KEY is unset.', ['DASHBOARD.TARGET_UNAVAILABLE', 'DASHBOARD.TARGET_NOT_CONFIGURED', 'DASHBOARD.API_KEY_UNSET']),
+            ...auth('admin'),
+          },
+        },
+      },
     },
   };
 }

@@ -85,6 +85,62 @@ const trainingRun = {
   },
 };
 
+const policyDay = {
+  type: 'object',
+  required: ['onHand', 'order'],
+  properties: {
+    onHand: { type: 'number', description: 'Units on hand at the end of the day, after its demand.' },
+    order: { type: 'integer', minimum: 0, description: 'Units ordered at the start of the day, on the shelf leadTimeDays later.' },
+  },
+};
+
+const simulation = {
+  type: 'object',
+  required: ['sku', 'store', 'days', 'policy', 'leadTimeDays', 'costs', 'initialOnHand', 'series', 'totals'],
+  properties: {
+    sku: { type: 'string' },
+    store: { type: 'string' },
+    days: { type: 'integer', description: 'Days replayed: the days asked for, or the whole history since the first sale when shorter.' },
+    policy: {
+      type: 'object',
+      description: 'The serving learned policy, and the tuned base-stock policy it corrects (the baseline of the published orders).',
+      properties: {
+        name: { type: 'string' },
+        version: { type: 'string' },
+        baseline: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } },
+      },
+    },
+    leadTimeDays: { type: 'integer' },
+    costs: { type: 'object', description: 'Per unit: holding per day left on hand, penalty per unit of demand lost.', properties: { holding: { type: 'number' }, penalty: { type: 'number' } } },
+    initialOnHand: { type: 'number', description: 'Stock both runs start from: the base-stock level of the forecast on the first day.' },
+    series: {
+      type: 'array',
+      maxItems: 365,
+      items: {
+        type: 'object',
+        required: ['day', 'demand', 'learned', 'baseStock'],
+        properties: {
+          day: { type: 'integer', minimum: 1 },
+          date: { type: 'string', format: 'date' },
+          demand: { type: 'number', description: 'Units sold that day per the feature store (the observed demand).' },
+          learned: policyDay,
+          baseStock: policyDay,
+        },
+      },
+    },
+    totals: {
+      type: 'object',
+      properties: {
+        learned: {
+          type: 'object',
+          properties: { ...score.properties, fallbackDays: { type: 'integer', description: 'Days the learned answer was unusable and the base-stock order stood in, as in the service.' } },
+        },
+        baseStock: score,
+      },
+    },
+  },
+};
+
 const pairParams = [
   { name: 'sku', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 } },
   { name: 'store', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 } },
@@ -112,6 +168,7 @@ export function replenishmentOpenApi(): Record<string, unknown> {
         Problem: problem,
         Decision: decision,
         TrainingRun: trainingRun,
+        PairSimulation: simulation,
         ReplenishmentOrder: topicPayloadJsonSchema(TOPICS.replenishment.name, { io: 'output' }),
       },
     },
@@ -144,6 +201,46 @@ export function replenishmentOpenApi(): Record<string, unknown> {
               'The feature store has not applied every event seen for the pair yet, or Kafka did not acknowledge the order; retry after Retry-After (the period still gets one order).',
               ['REPLENISHMENT.FEATURES_BEHIND', 'REPLENISHMENT.UNAVAILABLE'],
             ),
+            ...auth,
+          },
+        },
+      },
+      '/v1/replenishment/pairs': {
+        get: {
+          summary: 'The SKU x store pairs the service reviews, most recent event first',
+          description: 'Needs the "infer" scope.',
+          parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }],
+          responses: {
+            '200': {
+              description: 'At most limit pairs.',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      limit: { type: 'integer' },
+                      pairs: { type: 'array', items: { type: 'object', required: ['sku', 'store'], properties: { sku: { type: 'string' }, store: { type: 'string' } } } },
+                    },
+                  },
+                },
+              },
+            },
+            '400': problemResponse('limit is not an integer from 1 to 1000.', ['REPLENISHMENT.INVALID_QUERY_PARAM']),
+            ...auth,
+          },
+        },
+      },
+      '/v1/replenishment/{sku}/{store}/simulation': {
+        get: {
+          summary: 'Replay the learned and the base-stock policy on the recent demand of a SKU in a store',
+          description:
+            'Runs the single-stage lost-sales simulator over the last `days` completed days of observed demand (feature store), once per policy, from the same stock, at the service lead time and costs. Deterministic. Needs the "infer" scope.',
+          parameters: [...pairParams, { name: 'days', in: 'query', required: false, schema: { type: 'integer', minimum: 7, maximum: 365, default: 56 } }],
+          responses: {
+            '200': { description: 'Both runs, day by day, and their totals.', content: json('PairSimulation') },
+            '400': problemResponse('A bad path parameter, or days not an integer from 7 to 365.', ['REPLENISHMENT.INVALID_PATH_PARAM', 'REPLENISHMENT.INVALID_QUERY_PARAM']),
+            '404': problemResponse('The feature store holds no completed day of sales for this pair.', ['REPLENISHMENT.UNKNOWN_PAIR']),
+            '503': problemResponse('No learned policy is loaded (none promoted yet, or its artifact failed to load).', ['REPLENISHMENT.NO_LEARNED_POLICY']),
             ...auth,
           },
         },

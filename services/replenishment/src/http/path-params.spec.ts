@@ -1,5 +1,5 @@
 import { HttpProblem } from '@storeloop/platform';
-import { INVALID_PATH_PARAM, skuStoreFromPath } from './path-params';
+import { INVALID_PATH_PARAM, INVALID_QUERY_PARAM, boundedIntFromQuery, skuStoreFromPath } from './path-params';
 
 function problemOf(sku: string, store: string): HttpProblem {
   try {
@@ -24,5 +24,27 @@ describe('skuStoreFromPath', () => {
     expect(problem.getStatus()).toBe(400);
     expect(problem.code).toBe(INVALID_PATH_PARAM);
     expect(problem.message).toContain(`${name}:`);
+  });
+});
+
+describe('boundedIntFromQuery', () => {
+  const bounds = { default: 56, min: 7, max: 365 };
+
+  it('gives the default when absent and the number when in range', () => {
+    expect(boundedIntFromQuery('days', undefined, bounds)).toBe(56);
+    expect(boundedIntFromQuery('days', '7', bounds)).toBe(7);
+    expect(boundedIntFromQuery('days', '365', bounds)).toBe(365);
+  });
+
+  it.each([[''], ['6'], ['366'], ['14.5'], ['-7'], ['1e2'], ['abc'], [['14', '28']]])('refuses %j with a 400 naming the parameter', (raw) => {
+    let problem: HttpProblem | undefined;
+    try {
+      boundedIntFromQuery('days', raw, bounds);
+    } catch (error) {
+      problem = error as HttpProblem;
+    }
+    expect(problem?.getStatus()).toBe(400);
+    expect(problem?.code).toBe(INVALID_QUERY_PARAM);
+    expect(problem?.message).toContain('days must be an integer from 7 to 365');
   });
 });

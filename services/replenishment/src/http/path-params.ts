@@ -21,3 +21,19 @@ export function skuStoreFromPath(sku: string, store: string): SkuStore {
   if (problems.length > 0) throw new HttpProblem(400, INVALID_PATH_PARAM, `bad path parameter(s): ${problems.join('; ')}`, { problems });
   return { sku, store };
 }
+
+export const INVALID_QUERY_PARAM = 'REPLENISHMENT.INVALID_QUERY_PARAM';
+
+/**
+ * An optional integer query parameter within bounds: absent gives the
+ * default; anything else that is not one integer in range (a repeated
+ * parameter arrives as an array) is a 400.
+ */
+export function boundedIntFromQuery(name: string, raw: unknown, bounds: { default: number; min: number; max: number }): number {
+  if (raw === undefined) return bounds.default;
+  const value = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= bounds.min && value <= bounds.max)) {
+    throw new HttpProblem(400, INVALID_QUERY_PARAM, `${name} must be an integer from ${bounds.min} to ${bounds.max}, got ${JSON.stringify(raw)}`, { parameter: name });
+  }
+  return value;
+}

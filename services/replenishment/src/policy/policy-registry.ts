@@ -20,7 +20,8 @@ import { runTrainingJob, type TrainingJobInput, type TrainingJobResult } from '.
 
 /** The policies a decision asks, and the forecast window their state is computed with. */
 export interface ActingPolicies {
-  classical: OrderPolicy;
+  /** Always a forecast base-stock: its parameters also set the starting stock of a simulation (see simulation.ts). */
+  classical: ForecastBaseStockPolicy;
   learned?: OrderPolicy;
   forecastWindowDays: number;
 }

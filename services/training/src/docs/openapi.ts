@@ -20,6 +20,31 @@ const auth = {
   '404': problemResponse('This service does not train that model.', ['TRAINING.MODEL_NOT_FOUND']),
 };
 
+/** `details.training` of a scorer version (model/scorer.ts `ScorerTrainingSummary`): the dashboard plots `curve`. */
+const scorerTraining = {
+  type: 'object',
+  required: ['epochs', 'bestEpoch', 'validationLoss', 'curve'],
+  properties: {
+    epochs: { type: 'integer', minimum: 1, description: 'Epochs trained (early stopping may end before TRAINING_MAX_EPOCHS).' },
+    bestEpoch: { type: 'integer', minimum: 1, description: 'The epoch whose weights the artifact holds.' },
+    validationLoss: { type: 'number', description: 'Validation cross-entropy at bestEpoch.' },
+    curve: {
+      type: 'array',
+      maxItems: 1000,
+      description: 'One point per epoch trained, in order (absent on versions trained before this field existed).',
+      items: {
+        type: 'object',
+        required: ['epoch', 'loss', 'validationLoss'],
+        properties: {
+          epoch: { type: 'integer', minimum: 1 },
+          loss: { type: 'number', description: 'Mean training loss of the epoch (binary cross-entropy, plus the L2 term when configured).' },
+          validationLoss: { type: 'number', description: 'Validation binary cross-entropy after the epoch.' },
+        },
+      },
+    },
+  },
+};
+
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const eventAnswer = json({ type: 'object', properties: { event: { $ref: '#/components/schemas/ModelLifecycleEvent' } } }, 'The lifecycle event published on retail.models.v1.');
 const nameParam = [{ name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'Model name (TRAINING_MODEL_NAME).' }];
@@ -40,6 +65,7 @@ export function trainingOpenApi(): Record<string, unknown> {
         ModelLifecycleEvent: z.toJSONSchema(modelLifecycleEventSchema, { io: 'output' }),
         ArtifactMetadata: z.toJSONSchema(artifactMetadataSchema, { io: 'output' }),
         ChampionPointer: z.toJSONSchema(championPointerSchema, { io: 'output' }),
+        ScorerTraining: scorerTraining,
       },
     },
     security: [{ apiKey: [] }, { bearer: [] }],
@@ -60,7 +86,15 @@ export function trainingOpenApi(): Record<string, unknown> {
                 type: 'object',
                 properties: {
                   champion: { oneOf: [{ $ref: '#/components/schemas/ChampionPointer' }, { type: 'null' }] },
-                  versions: { type: 'array', items: { $ref: '#/components/schemas/ArtifactMetadata' } },
+                  versions: {
+                    type: 'array',
+                    items: {
+                      allOf: [
+                        { $ref: '#/components/schemas/ArtifactMetadata' },
+                        { type: 'object', properties: { details: { type: 'object', properties: { training: { $ref: '#/components/schemas/ScorerTraining' } } } } },
+                      ],
+                    },
+                  },
                 },
               },
               'Versions.',

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadScorerArtifact, mulberry32, scorerArtifactFiles } from '@storeloop/ml';
 import type { WindowedExample } from '../window/example-window';
-import { baselineMetrics, featureLayout, featureRows, holdoutMetrics, score, trainScorer } from './scorer';
+import { baselineMetrics, featureLayout, featureRows, holdoutMetrics, score, trainingSummary, trainScorer } from './scorer';
 
 const example = (id: number, user: Record<string, number>, item: Record<string, number>, label: 0 | 1): WindowedExample => ({
   id: String(id),
@@ -64,5 +64,37 @@ describe('trainScorer', () => {
     score(reloaded, holdout).forEach((p, i) => expect(p).toBeCloseTo(probs[i], 6));
     model.network.dispose();
     reloaded.network.dispose();
+  }, 30_000);
+
+  // Labels are noise, so patience 2 usually stops early: the curve must follow the epochs actually trained.
+  it('records the loss curve of every epoch trained, with the validation loss of the best epoch', async () => {
+    const random = mulberry32(11);
+    const examples = Array.from({ length: 120 }, (_, i) => example(i, { a: random(), b: random() }, { price: random() }, random() < 0.5 ? 1 : 0));
+    const epochsSeen: number[] = [];
+    const model = await trainScorer({
+      train: examples.slice(0, 80),
+      validation: examples.slice(80),
+      maxEpochs: 40,
+      batchSize: 32,
+      learningRate: 0.05,
+      patience: 2,
+      seed: 5,
+      onEpoch: (progress) => epochsSeen.push(progress.epoch),
+    });
+    const summary = trainingSummary(model);
+    model.network.dispose();
+    expect(summary.epochs).toBe(epochsSeen.length);
+    expect(summary.epochs).toBeLessThan(40);
+    expect(summary.curve).toHaveLength(summary.epochs);
+    expect(summary.curve.map((point) => point.epoch)).toEqual(epochsSeen);
+    for (const point of summary.curve) {
+      expect(Number.isFinite(point.loss)).toBe(true);
+      expect(Number.isFinite(point.validationLoss)).toBe(true);
+    }
+    expect(summary.bestEpoch).toBeGreaterThanOrEqual(1);
+    expect(summary.curve[summary.bestEpoch - 1].validationLoss).toBe(summary.validationLoss);
+    expect(Math.min(...summary.curve.map((point) => point.validationLoss))).toBe(summary.validationLoss);
+    // Survives the JSON round trip the artifact store's metadata.json makes.
+    expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
   }, 30_000);
 });

@@ -52,6 +52,33 @@ export async function trainScorer(options: ScorerTraining): Promise<LoadedPropen
   });
 }
 
+/** One epoch of the scorer's fit, as plotted on the dashboard: mean training loss and validation cross-entropy. */
+export interface TrainingCurvePoint {
+  epoch: number;
+  loss: number;
+  validationLoss: number;
+}
+
+/** The `details.training` block of a scorer version's metadata. */
+export interface ScorerTrainingSummary {
+  epochs: number;
+  bestEpoch: number;
+  /** Validation loss at `bestEpoch`: the weights the artifact holds. */
+  validationLoss: number;
+  /** Every epoch trained, in order (at most TRAINING_MAX_EPOCHS ≤ 1000 points), so engineers can see over- or under-fitting per version. */
+  curve: TrainingCurvePoint[];
+}
+
+export function trainingSummary(model: Pick<LoadedPropensityModel, 'training'>): ScorerTrainingSummary {
+  const { epochs, bestEpoch, bestValidationLoss, history } = model.training;
+  return {
+    epochs,
+    bestEpoch,
+    validationLoss: bestValidationLoss,
+    curve: history.map(({ epoch, loss, validationLoss }) => ({ epoch, loss, validationLoss })),
+  };
+}
+
 /** Calibrated P(label = 1) for each example. */
 export function score(model: LoadedPropensityModel, examples: readonly WindowedExample[]): number[] {
   return examples.length === 0 ? [] : predictPropensity(model, featureRows(model.featureNames, examples));

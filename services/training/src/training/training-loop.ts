@@ -10,7 +10,7 @@ import type { TrainingSettings } from '../config';
 import { decidePromotion, type HoldoutMetrics } from '../lifecycle/promotion';
 import type { ModelLifecycle } from '../lifecycle/model-lifecycle';
 import type { TrainingMetrics } from '../lifecycle/training-metrics';
-import { baselineMetrics, featureLayout, holdoutMetrics, labelsOf, score, trainScorer } from '../model/scorer';
+import { baselineMetrics, featureLayout, holdoutMetrics, labelsOf, score, trainingSummary, trainScorer } from '../model/scorer';
 import { computeSegments, writeSegments } from '../segments/consumer-segments';
 import { ExampleWindow, splitByTime, toWindowed, unseenBy, type WindowedExample } from '../window/example-window';
 import { ingest } from '../window/ingest';
@@ -279,7 +279,7 @@ export class TrainingLoop {
             accelerator: backend.accelerator,
             backendPackage: `${backend.package}@${backend.version}`,
             trigger: reason,
-            training: { epochs: challenger.training.epochs, bestEpoch: challenger.training.bestEpoch, validationLoss: challenger.training.bestValidationLoss },
+            training: trainingSummary(challenger),
             baseline: { ...baseline },
           },
         },

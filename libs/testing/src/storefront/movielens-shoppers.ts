@@ -1,5 +1,5 @@
 import { EventType, type EventInputOfType } from '@storeloop/contracts';
-import type { MovieLensItem, MovieLensRating } from '@storeloop/testing';
+import type { MovieLensItem, MovieLensRating } from '../datasets';
 
 /** A MovieLens user turned shopper: what they did before the test, and what they will want during it. */
 export interface Shopper {
@@ -8,6 +8,8 @@ export interface Shopper {
   history: MovieLensRating[];
   /** SKUs of their newer ratings of 4 or 5 stars: what they click when a served list shows it. */
   wants: Set<string>;
+  /** The wants rated 5 stars: what they also buy after clicking (a subset of `wants`). */
+  favourites: Set<string>;
 }
 
 export interface ShopperSelection {
@@ -52,8 +54,10 @@ export function selectShoppers(ratings: readonly MovieLensRating[], selection: S
       .slice(-selection.ratingsPerUser);
     const cut = Math.round(kept.length * (1 - selection.heldOutFraction));
     const history = kept.slice(0, cut);
-    const wants = new Set(kept.slice(cut).filter((rating) => rating.rating >= selection.likedRating).map((rating) => skuOf(rating.itemId)));
-    return { userId: shopperIdOf(userId), history, wants };
+    const liked = kept.slice(cut).filter((rating) => rating.rating >= selection.likedRating);
+    const wants = new Set(liked.map((rating) => skuOf(rating.itemId)));
+    const favourites = new Set(liked.filter((rating) => rating.rating === 5).map((rating) => skuOf(rating.itemId)));
+    return { userId: shopperIdOf(userId), history, wants, favourites };
   });
 }
 
@@ -68,9 +72,11 @@ export interface ReplayOptions {
   /** The replayed history is moved into [endMs - spanMs, endMs], keeping order and relative spacing. */
   endMs: number;
   spanMs: number;
+  /** CloudEvents `source` of every replayed event. */
+  source?: string;
 }
 
-const SOURCE = '/storeloop/e2e/movielens-replay';
+const DEFAULT_SOURCE = '/storeloop/e2e/movielens-replay';
 
 /**
  * The events a shop would have published for these shoppers: a catalogue
@@ -82,8 +88,14 @@ const SOURCE = '/storeloop/e2e/movielens-replay';
  */
 export function replayEvents(shoppers: readonly Shopper[], items: readonly MovieLensItem[], options: ReplayOptions): ReplayEvent[] {
   const history = shoppers.flatMap((shopper) => shopper.history);
-  const first = Math.min(...history.map((r) => r.timestamp));
-  const last = Math.max(...history.map((r) => r.timestamp));
+  // A loop, not Math.min(...): the whole dataset's 100,000 ratings would overflow the argument stack.
+  let first = Infinity;
+  let last = -Infinity;
+  for (const { timestamp } of history) {
+    if (timestamp < first) first = timestamp;
+    if (timestamp > last) last = timestamp;
+  }
+  const SOURCE = options.source ?? DEFAULT_SOURCE;
   const at = (timestamp: number) => {
     const share = last > first ? (timestamp - first) / (last - first) : 1;
     return new Date(options.endMs - options.spanMs + Math.round(share * options.spanMs)).toISOString();

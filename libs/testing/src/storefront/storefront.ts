@@ -1,4 +1,5 @@
-import type { Shopper } from './movielens-shoppers';
+import { EventType } from '@storeloop/contracts';
+import { priceOf, type Shopper } from './movielens-shoppers';
 
 /** The part of an inference answer the storefront uses. */
 export interface ServedList {
@@ -20,12 +21,15 @@ export interface VersionTally {
   lists: number;
   itemsShown: number;
   clicks: number;
+  /** Clicked favourites bought (only with `StorefrontOptions.orders`). */
+  purchases: number;
 }
 
 export interface RoundSummary {
   round: number;
   lists: number;
   clicks: number;
+  purchases: number;
   /** Lists per model version in this round. */
   versions: Record<string, number>;
 }
@@ -44,7 +48,7 @@ export function firstVisitTallies(visits: readonly Visit[]): Map<string, Version
     const key = `${list.modelVersion}\u0000${list.userId}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const tally = tallies.get(list.modelVersion) ?? { lists: 0, itemsShown: 0, clicks: 0 };
+    const tally = tallies.get(list.modelVersion) ?? { lists: 0, itemsShown: 0, clicks: 0, purchases: 0 };
     tally.lists += 1;
     tally.itemsShown += list.items.length;
     tally.clicks += clicks;
@@ -57,7 +61,7 @@ export class StorefrontError extends Error {
   override readonly name = 'StorefrontError';
 
   constructor(
-    readonly code: 'E2E.INFERENCE_ANSWER' | 'E2E.FEEDBACK_REFUSED',
+    readonly code: 'E2E.INFERENCE_ANSWER' | 'E2E.FEEDBACK_REFUSED' | 'E2E.ORDER_REFUSED',
     message: string,
   ) {
     super(message);
@@ -71,6 +75,13 @@ export interface StorefrontOptions {
   k: number;
   /** Shoppers served at once. */
   concurrency: number;
+  /**
+   * When set, a clicked favourite (a 5-star want) is bought: the storefront
+   * reports the purchase to POST /v1/feedback and the shop's order system
+   * publishes the order through ingestion (features label impressions from
+   * orders), once per shopper and item.
+   */
+  orders?: { ingestionUrl: string; apiKey: string; source: string; runTag: string };
 }
 
 /**
@@ -84,7 +95,10 @@ export class Storefront {
   readonly tally = new Map<string, VersionTally>();
   /** Every visit in order; a shopper's visits are in the order they happened. */
   readonly visits: Visit[] = [];
+  /** Wall time of every recommendation request as the storefront saw it, in ms. */
+  readonly latenciesMs: number[] = [];
   private rounds = 0;
+  private readonly bought = new Set<string>();
 
   constructor(
     private readonly shoppers: readonly Shopper[],
@@ -99,7 +113,7 @@ export class Storefront {
   /** One visit per shopper; resolves once every answer is in and every click acknowledged (202). */
   async round(): Promise<RoundSummary> {
     this.rounds += 1;
-    const summary: RoundSummary = { round: this.rounds, lists: 0, clicks: 0, versions: {} };
+    const summary: RoundSummary = { round: this.rounds, lists: 0, clicks: 0, purchases: 0, versions: {} };
     const queue = [...this.shoppers];
     const worker = async () => {
       for (let shopper = queue.shift(); shopper; shopper = queue.shift()) {
@@ -107,9 +121,11 @@ export class Storefront {
         summary.lists += 1;
         summary.versions[list.modelVersion] = (summary.versions[list.modelVersion] ?? 0) + 1;
         // Awaited first: `summary.clicks += await ...` would read the total before the await and lose other workers' clicks.
-        const clicks = await this.clickWanted(shopper, list);
-        this.visits.push({ list, clicks });
-        summary.clicks += clicks;
+        const clicked = await this.clickWanted(shopper, list);
+        const bought = await this.buyFavourites(shopper, list, clicked);
+        this.visits.push({ list, clicks: clicked.length });
+        summary.clicks += clicked.length;
+        summary.purchases += bought;
       }
     };
     await Promise.all(Array.from({ length: this.options.concurrency }, worker));
@@ -131,7 +147,9 @@ export class Storefront {
 
   private async visit(shopper: Shopper): Promise<ServedList> {
     const url = `${this.options.inferenceUrl}/v1/users/${encodeURIComponent(shopper.userId)}/recommendations?k=${this.options.k}&context=home`;
+    const started = performance.now();
     const response = await fetch(url, { headers: { 'X-Api-Key': this.options.apiKey } });
+    this.latenciesMs.push(performance.now() - started);
     const body = (await response.json()) as ServedList & { code?: string; detail?: string };
     if (response.status !== 200) throw new StorefrontError('E2E.INFERENCE_ANSWER', `GET ${url} answered ${response.status}: ${JSON.stringify(body)}`);
     const tally = this.versionTally(body.modelVersion);
@@ -140,9 +158,9 @@ export class Storefront {
     return body;
   }
 
-  private async clickWanted(shopper: Shopper, list: ServedList): Promise<number> {
+  private async clickWanted(shopper: Shopper, list: ServedList): Promise<ServedList['items']> {
     const clicked = list.items.filter((item) => shopper.wants.has(item.sku));
-    if (clicked.length === 0) return 0;
+    if (clicked.length === 0) return clicked;
     const events = clicked.map((item) => ({ type: 'click', userId: shopper.userId, recommendationId: list.recommendationId, sku: item.sku, position: item.position, channel: 'web' }));
     const response = await fetch(`${this.options.inferenceUrl}/v1/feedback`, {
       method: 'POST',
@@ -151,13 +169,46 @@ export class Storefront {
     });
     if (response.status !== 202) throw new StorefrontError('E2E.FEEDBACK_REFUSED', `POST /v1/feedback answered ${response.status}: ${await response.text()}`);
     this.versionTally(list.modelVersion).clicks += clicked.length;
-    return clicked.length;
+    return clicked;
+  }
+
+  /** Buys the clicked favourites not bought before: a purchase report to inference and the order through ingestion. */
+  private async buyFavourites(shopper: Shopper, list: ServedList, clicked: ServedList['items']): Promise<number> {
+    const orders = this.options.orders;
+    if (!orders) return 0;
+    const items = clicked.filter((item) => shopper.favourites.has(item.sku) && !this.bought.has(`${shopper.userId}\u0000${item.sku}`));
+    for (const item of items) {
+      this.bought.add(`${shopper.userId}\u0000${item.sku}`);
+      const orderId = `${orders.runTag}-${shopper.userId}-${item.sku}-order`;
+      const feedback = await fetch(`${this.options.inferenceUrl}/v1/feedback`, {
+        method: 'POST',
+        headers: { 'X-Api-Key': this.options.apiKey, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ type: 'purchase', userId: shopper.userId, recommendationId: list.recommendationId, sku: item.sku, quantity: 1, orderId, channel: 'web' }),
+      });
+      if (feedback.status !== 202) throw new StorefrontError('E2E.FEEDBACK_REFUSED', `POST /v1/feedback (purchase) answered ${feedback.status}: ${await feedback.text()}`);
+      const order = {
+        specversion: '1.0',
+        id: orderId,
+        source: orders.source,
+        type: EventType.OrderPlaced,
+        time: new Date().toISOString(),
+        data: { userId: shopper.userId, channel: 'web', orderId, items: [{ sku: item.sku, quantity: 1, unitPrice: { amount: priceOf(item.sku.replace(/^ml-/, '')), currency: 'USD' } }] },
+      };
+      const placed = await fetch(`${orders.ingestionUrl}/v1/events`, {
+        method: 'POST',
+        headers: { 'X-Api-Key': orders.apiKey, 'Content-Type': 'application/json' },
+        body: JSON.stringify([order]),
+      });
+      if (placed.status !== 202) throw new StorefrontError('E2E.ORDER_REFUSED', `POST /v1/events (order) answered ${placed.status}: ${await placed.text()}`);
+      this.versionTally(list.modelVersion).purchases += 1;
+    }
+    return items.length;
   }
 
   private versionTally(version: string): VersionTally {
     let tally = this.tally.get(version);
     if (!tally) {
-      tally = { lists: 0, itemsShown: 0, clicks: 0 };
+      tally = { lists: 0, itemsShown: 0, clicks: 0, purchases: 0 };
       this.tally.set(version, tally);
     }
     return tally;

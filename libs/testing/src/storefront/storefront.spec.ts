@@ -16,8 +16,8 @@ describe('firstVisitTallies', () => {
       visit('b', 'v1', 10, 1),
     ]);
     expect(Object.fromEntries(tallies)).toEqual({
-      popularity: { lists: 2, itemsShown: 20, clicks: 2 },
-      v1: { lists: 2, itemsShown: 18, clicks: 4 },
+      popularity: { lists: 2, itemsShown: 20, clicks: 2, purchases: 0 },
+      v1: { lists: 2, itemsShown: 18, clicks: 4, purchases: 0 },
     });
   });
 });

@@ -1,5 +1,5 @@
 import { EventType, parseEvent } from '@storeloop/contracts';
-import { loadMovieLensInteractions, loadMovieLensItems, type MovieLensItem, type MovieLensRating } from '@storeloop/testing';
+import { loadMovieLensInteractions, loadMovieLensItems, type MovieLensItem, type MovieLensRating } from '../datasets';
 import { replayEvents, selectShoppers, skuOf } from './movielens-shoppers';
 
 const rating = (userId: string, itemId: string, stars: number, timestamp: number): MovieLensRating => ({ userId, itemId, rating: stars, timestamp });
@@ -21,6 +21,14 @@ describe('selectShoppers', () => {
     expect([...shoppers[0].wants]).toEqual([]);
     expect(shoppers[1].history.map((r) => r.itemId)).toEqual(['6', '7', '8', '9']);
     expect([...shoppers[1].wants]).toEqual([skuOf('10')]);
+    // User 3 rated it 4 stars: wanted, not a favourite.
+    expect([...shoppers[1].favourites]).toEqual([]);
+  });
+
+  it('keeps the 5-star wants as favourites, a subset of the wants', () => {
+    const [user2] = selectShoppers(ratings.filter((r) => r.userId === '2'), { users: 1, ratingsPerUser: 3, heldOutFraction: 0.34, likedRating: 4 });
+    expect([...user2.wants]).toEqual([skuOf('3')]);
+    expect([...user2.favourites]).toEqual([skuOf('3')]);
   });
 });
 
