@@ -11,3 +11,4 @@ export * from './transport';
 export * from './kafka.module';
 export * from './transactional-producer';
 export * from './chunking';
+export * from './kafka-retry';

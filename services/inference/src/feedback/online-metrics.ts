@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { EventType, TOPICS, type ParsedTopicPayloads } from '@storeloop/contracts';
 import type { RedisClient } from '@storeloop/feature-store';
-import { BatchConsumer, TopicProducer, contractDecoder, type BatchContext, type ConsumedMessage, type TopicNamer } from '@storeloop/messaging';
+import { BatchConsumer, TopicProducer, contractDecoder, retryKafkaCall, type BatchContext, type ConsumedMessage, type TopicNamer } from '@storeloop/messaging';
 import { StoreloopError, env, getOrCreateCounter, getOrCreateGauge, type Logger } from '@storeloop/observability';
 
 const HOUR_MS = 3_600_000;
@@ -567,7 +567,7 @@ export class OnlineMetrics {
   private async resume(topic: string, partition: number): Promise<string> {
     const [stored, ends] = await Promise.all([
       this.options.redis.hget(onlineMetricsKeys(this.group).offsets(topic), String(partition)),
-      this.admin.fetchTopicOffsets(topic),
+      retryKafkaCall('reading the feedback topic start', () => this.admin.fetchTopicOffsets(topic), { logger: this.options.logger }),
     ]);
     const low = BigInt(ends.find((end) => end.partition === partition)?.low ?? '0');
     if (stored !== null && BigInt(stored) < low) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { modelLifecycleEventSchema, TOPICS, type ModelLifecycleEvent } from '@storeloop/contracts';
-import type { TopicNamer } from '@storeloop/messaging';
+import { retryKafkaCall, type TopicNamer } from '@storeloop/messaging';
 import { byCreation, type ArtifactStore } from '@storeloop/ml';
 import type { Logger } from '@storeloop/observability';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -114,7 +114,8 @@ export class ModelRegistry {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      for (const { partition, high } of await admin.fetchTopicOffsets(topic)) this.replayUntil.set(partition, Number(high));
+      const ends = await retryKafkaCall('reading the models topic ends', () => admin.fetchTopicOffsets(topic), { logger });
+      for (const { partition, high } of ends) this.replayUntil.set(partition, Number(high));
     } finally {
       await admin.disconnect();
     }
