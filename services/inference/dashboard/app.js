@@ -139,6 +139,12 @@ async function preview(form) {
   }
 }
 
+/** Which learned policy a simulation replayed: without a promoted one the replenishment service replays the newest rejected run. */
+function learnedPolicy(policy) {
+  if (!policy?.version) return 'learned policy none';
+  return policy.promoted === false ? `learned policy v${policy.version} (not promoted: rejected on held-out days)` : `learned policy v${policy.version}`;
+}
+
 async function simulate(form) {
   const data = new FormData(form);
   state('replenishment-panel', 'simulating…');
@@ -154,7 +160,7 @@ async function simulate(form) {
     ]);
     const { learned, baseStock } = body.totals;
     $('#replenishment-totals').textContent = `cost: learned ${fixed(learned.cost, 2)} vs base-stock ${fixed(baseStock.cost, 2)} · fill rate: learned ${percent(learned.fillRate)} vs base-stock ${percent(baseStock.fillRate)}`;
-    state('replenishment-panel', points > 0 ? `${body.days} days of ${body.sku} at ${body.store}, learned policy ${body.policy?.version ?? 'none'}` : 'no data: the simulation has no day');
+    state('replenishment-panel', points > 0 ? `${body.days} days of ${body.sku} at ${body.store}, ${learnedPolicy(body.policy)}` : 'no data: the simulation has no day');
   } catch (error) {
     replenishment.set([], []);
     $('#replenishment-totals').textContent = '';

@@ -215,7 +215,7 @@ describeBrowser('dashboard: the page in headless Chromium over the built inferen
     expect(await page.textContent('#replenishment-totals')).toMatch(/^cost: learned \d+\.\d\d vs base-stock \d+\.\d\d · fill rate: learned .+ % vs base-stock .+ %$/);
 
     // Every panel has drawn by now: the picture the README shows.
-    expect(await stateOf(page, 'replenishment-panel')).toBe(`28 days of ${REVIEWED_PAIRS[0].sku} at ${REVIEWED_PAIRS[0].store}, learned policy policy-it-1`);
+    expect(await stateOf(page, 'replenishment-panel')).toBe(`28 days of ${REVIEWED_PAIRS[0].sku} at ${REVIEWED_PAIRS[0].store}, learned policy v1`);
     // A few more scrapes, so the time series of the picture span a few seconds.
     await page.waitForFunction(() => (Chart.getChart('events-chart')?.data.datasets[0]?.data.length ?? 0) >= 8, undefined, { timeout: 60_000 });
     expect(await plotted(page, 'events-chart')).toBeGreaterThan(0);
@@ -224,5 +224,16 @@ describeBrowser('dashboard: the page in headless Chromium over the built inferen
     await mkdir(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
     if (process.env.UPDATE_DASHBOARD_SCREENSHOT === '1') await copyFile(join(artifacts, 'dashboard.png'), join(ROOT, 'docs', 'dashboard.png'));
+  });
+
+  it('marks a simulated learned policy that was not promoted, and keeps its legends', async () => {
+    // Nothing promoted: the replenishment service replays its newest trained run, which was rejected.
+    standIns.replayedRun = { version: '2', outcome: 'rejected' };
+    const [, other] = REVIEWED_PAIRS;
+    await page.selectOption('#pair-select', { label: `${other.sku} @ ${other.store}` });
+    await whenText(page, '#replenishment-panel [data-state]', `28 days of ${other.sku}`);
+    expect(await stateOf(page, 'replenishment-panel')).toBe(`28 days of ${other.sku} at ${other.store}, learned policy v2 (not promoted: rejected on held-out days)`);
+    expect((await datasets(page, 'replenishment-chart')).map((d) => d.label)).toEqual(['on hand, learned', 'on hand, base-stock', 'demand', 'order, learned', 'order, base-stock']);
+    expect(pageErrors).toEqual([]);
   });
 });

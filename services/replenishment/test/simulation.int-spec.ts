@@ -5,7 +5,7 @@ import { EventType } from '@storeloop/contracts';
 import { applyEventBatch } from '@storeloop/feature-store';
 import { FilesystemArtifactStore } from '@storeloop/ml';
 import { ForecastBaseStockPolicy, Mlp, NeuralOrderPolicy, serializePolicy, structureFeatureCount, type ForecastBaseStockStructure } from '@storeloop/supply-chain';
-import { waitFor, type RestartableService } from '@storeloop/testing';
+import type { RestartableService } from '@storeloop/testing';
 import { loadReplenishmentConfig } from '../src/config';
 import { PolicyStore } from '../src/policy/policy-store';
 import { replayPolicies } from '../src/policy/simulation';
@@ -16,14 +16,16 @@ const DAY_MS = 86_400_000;
 const DELTAS = [-2, -1, 0, 1, 2];
 /** Lead time 2: the service's default, which the registry requires of a policy it loads. */
 const structure: ForecastBaseStockStructure = { kind: 'forecast-base-stock', params: { leadTime: 2, window: 7, safetyFactor: 1 }, unitFraction: 0.5 };
+/** What a run tuned differently stored: its base-stock baseline is not the promoted run's. */
+const rejectedStructure: ForecastBaseStockStructure = { ...structure, params: { leadTime: 2, window: 5, safetyFactor: 0.5 } };
 /** Forty days of irregular sales, oldest first, every one positive so the whole series is the pair's history. */
 const DEMAND = [4, 7, 1, 3, 9, 2, 5, 6, 1, 8, 3, 4, 12, 2, 5, 1, 6, 7, 3, 2, 9, 4, 1, 5, 6, 3, 8, 2, 4, 10, 1, 3, 5, 7, 2, 6, 4, 1, 9, 3];
 
 /** A learned policy that always adds one correction step to the base-stock order. */
-function oneStepMore(version: string): NeuralOrderPolicy {
-  const network = new Mlp([structureFeatureCount(structure), 4, DELTAS.length]);
+function oneStepMore(version: string, tuned = structure): NeuralOrderPolicy {
+  const network = new Mlp([structureFeatureCount(tuned), 4, DELTAS.length]);
   network.params[network.params.length - 1][DELTAS.indexOf(1)] = 1;
-  return new NeuralOrderPolicy(structure, network, DELTAS, version);
+  return new NeuralOrderPolicy(tuned, network, DELTAS, version);
 }
 
 async function get(service: RestartableService, path: string, secret: string | null = SECRETS.reader): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -45,7 +47,7 @@ describe('replenishment: policy simulation on a pair demand history (built servi
     await rm(modelDir, { recursive: true, force: true });
   });
 
-  it('lists the pair, replays both policies on its history once a learned policy is loaded, and refuses bad requests', async () => {
+  it('lists the pair, replays the newest trained policy (rejected, then promoted) or the version asked for on its history, and refuses bad requests', async () => {
     // The history must not gain a day (today's midnight) between seeding and the last call.
     const now = await clearOfUtcMidnight(5 * 60_000);
     await world.setup();
@@ -79,32 +81,52 @@ describe('replenishment: policy simulation on a pair demand history (built servi
     expect(await get(service, '/v1/replenishment/SKU-SIM/S1/simulation', null)).toMatchObject({ status: 401 });
     expect(await get(service, '/v1/replenishment/SKU-SIM/S1/simulation?days=6')).toMatchObject({ status: 400, body: { code: 'REPLENISHMENT.INVALID_QUERY_PARAM' } });
     expect(await get(service, '/v1/replenishment/SKU-NONE/S1/simulation')).toMatchObject({ status: 404, body: { code: 'REPLENISHMENT.UNKNOWN_PAIR' } });
-    // Nothing promoted yet: there is no learned policy to replay.
+    // No training run yet: there is no learned policy to replay.
     expect(await get(service, '/v1/replenishment/SKU-SIM/S1/simulation')).toMatchObject({ status: 503, body: { code: 'REPLENISHMENT.NO_LEARNED_POLICY' } });
 
-    // A training run promotes version 1, as the registry records one.
-    const learned = oneStepMore('1');
+    // Training runs record their artifacts as the registry does: version 1 rejected, then version 2 promoted.
     const policies = new PolicyStore(world.redis(), settings.REPLENISHMENT_TENANT, new FilesystemArtifactStore(modelDir), settings.REPLENISHMENT_MODEL_NAME);
     const window = { from: new Date(today - DEMAND.length * DAY_MS).toISOString(), to: new Date(today).toISOString(), examples: DEMAND.length, trainExamples: DEMAND.length, holdoutExamples: 0, holdoutFrom: new Date(today).toISOString() };
-    const artifactUri = await policies.writeArtifact(serializePolicy(learned), { backend: 'cpu', parentVersion: null, dataWindow: window, metrics: {}, gitRevision: null });
-    const at = new Date().toISOString();
-    await policies.record({ version: '1', outcome: 'promoted', startedAt: at, finishedAt: at, trainSeconds: 0, series: 1, testDays: 0, artifactUri });
+    const record = async (policy: NeuralOrderPolicy, outcome: 'promoted' | 'rejected') => {
+      const artifactUri = await policies.writeArtifact(serializePolicy(policy), { backend: 'cpu', parentVersion: null, dataWindow: window, metrics: {}, gitRevision: null });
+      const at = new Date().toISOString();
+      await policies.record({ version: policy.version, outcome, startedAt: at, finishedAt: at, trainSeconds: 0, series: 1, testDays: 0, artifactUri });
+    };
+    const costs = { leadTime: 2, holdingRate: 1, penaltyRate: 9 };
 
-    // The service follows the promoted pointer within its cache time.
-    const simulated = await waitFor(
-      async () => {
-        const answer = await get(service, '/v1/replenishment/SKU-SIM/S1/simulation?days=28');
-        return answer.status === 200 ? answer.body : undefined;
+    // Nothing promoted: the newest trained policy, marked as rejected, against the base-stock tuned in its own run.
+    const rejected = oneStepMore('1', rejectedStructure);
+    await record(rejected, 'rejected');
+    const rejectedBaseStock = new ForecastBaseStockPolicy(rejectedStructure.params);
+    const fromRejected = replayPolicies({ history: DEMAND, days: 14, costs, baseStock: rejectedBaseStock, learned: rejected, lastDayMs: today - DAY_MS });
+    const rejectedAnswer = await get(service, '/v1/replenishment/SKU-SIM/S1/simulation?days=14');
+    expect(rejectedAnswer).toMatchObject({
+      status: 200,
+      body: {
+        days: 14,
+        policy: { name: rejected.name, version: '1', promoted: false, outcome: 'rejected', baseline: { name: 'forecast-base-stock', version: rejectedBaseStock.version } },
+        initialOnHand: fromRejected.initialOnHand,
+        series: fromRejected.series,
+        totals: fromRejected.totals,
       },
-      { timeoutMs: 30_000, intervalMs: 500, description: 'the simulation to answer with the promoted policy' },
-    );
+    });
+    expect(await get(service, '/v1/replenishment/SKU-SIM/S1/simulation?version=2')).toMatchObject({ status: 404, body: { code: 'REPLENISHMENT.UNKNOWN_POLICY_VERSION', version: '2' } });
+    expect(await get(service, '/v1/replenishment/SKU-SIM/S1/simulation?version=v1')).toMatchObject({ status: 400, body: { code: 'REPLENISHMENT.INVALID_QUERY_PARAM' } });
+
+    const learned = oneStepMore('2');
+    await record(learned, 'promoted');
+
+    // A promotion shows at once: the promoted pointer is read per simulation.
+    const promotedAnswer = await get(service, '/v1/replenishment/SKU-SIM/S1/simulation?days=28');
+    expect(promotedAnswer.status).toBe(200);
+    const simulated = promotedAnswer.body;
     const baseStock = new ForecastBaseStockPolicy(structure.params);
-    const expected = replayPolicies({ history: DEMAND, days: 28, costs: { leadTime: 2, holdingRate: 1, penaltyRate: 9 }, baseStock, learned, lastDayMs: today - DAY_MS });
+    const expected = replayPolicies({ history: DEMAND, days: 28, costs, baseStock, learned, lastDayMs: today - DAY_MS });
     expect(simulated).toEqual({
       sku: 'SKU-SIM',
       store: 'S1',
       days: 28,
-      policy: { name: learned.name, version: '1', baseline: { name: 'forecast-base-stock', version: baseStock.version } },
+      policy: { name: learned.name, version: '2', promoted: true, outcome: 'promoted', baseline: { name: 'forecast-base-stock', version: baseStock.version } },
       leadTimeDays: 2,
       costs: { holding: 1, penalty: 9 },
       initialOnHand: expected.initialOnHand,
@@ -116,7 +138,10 @@ describe('replenishment: policy simulation on a pair demand history (built servi
     expect(series[27].date).toBe(new Date(today - DAY_MS).toISOString().slice(0, 10));
     expect(series.some((day) => day.learned.order !== day.baseStock.order)).toBe(true);
 
-    // Without days: 56 asked, the 40 days of history replayed.
-    expect((await get(service, '/v1/replenishment/SKU-SIM/S1/simulation')).body).toMatchObject({ days: 40 });
+    // Without days: 56 asked, the 40 days of history replayed; a newer rejected run does not displace the promoted one.
+    await record(oneStepMore('3', rejectedStructure), 'rejected');
+    expect((await get(service, '/v1/replenishment/SKU-SIM/S1/simulation')).body).toMatchObject({ days: 40, policy: { version: '2', promoted: true } });
+    // The rejected run stays replayable by version, beside the promoted one.
+    expect(await get(service, '/v1/replenishment/SKU-SIM/S1/simulation?days=14&version=1')).toEqual(rejectedAnswer);
   });
 });

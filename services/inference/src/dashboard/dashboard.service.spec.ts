@@ -193,7 +193,8 @@ describe('DashboardService', () => {
       sku: 'sku 1',
       store: 'st1',
       days: 2,
-      policy: { version: 'p1' },
+      // A rejected run's policy, as the service replays one when none is promoted: the marks reach the page.
+      policy: { name: 'neural-order', version: '3', promoted: false, outcome: 'rejected', baseline: { name: 'forecast-base-stock', version: 'w7' } },
       series: [
         { day: 1, demand: 3, learned: { onHand: 10, order: 0 }, baseStock: { onHand: 9, order: 4 } },
         { day: 2, date: '2026-11-02', demand: 2, learned: { onHand: 8, order: 5 }, baseStock: { onHand: 7, order: 2 } },
@@ -219,6 +220,7 @@ describe('DashboardService', () => {
       ['a refusal of the target (unknown pair) as its status with the target and its code', () => json(404, { code: 'REPLENISHMENT.UNKNOWN_PAIR', message: 'no such pair' }), 404, { code: 'DASHBOARD.TARGET_REFUSED', target: 'replenishment', targetStatus: 404, targetCode: 'REPLENISHMENT.UNKNOWN_PAIR' }],
       ['a key the target refuses as 502 TARGET_REFUSED (a server-side setting, not the browser key)', () => json(403, { code: 'AUTH.SCOPE_MISSING', message: 'lacks admin' }), 502, { code: 'DASHBOARD.TARGET_REFUSED', target: 'replenishment', targetStatus: 403, targetCode: 'AUTH.SCOPE_MISSING' }],
       ['an answer of another shape as 502', () => json(200, { ...simulation, totals: undefined }), 502, { code: 'DASHBOARD.TARGET_UNAVAILABLE', target: 'replenishment' }],
+      ['a policy marked in another way as 502', () => json(200, { ...simulation, policy: { version: '3', promoted: 'no' } }), 502, { code: 'DASHBOARD.TARGET_UNAVAILABLE', target: 'replenishment' }],
       ['a body that is not JSON as 502', () => new Response('<html/>', { status: 200 }), 502, { code: 'DASHBOARD.TARGET_UNAVAILABLE', target: 'replenishment' }],
     ])('answers %s', async (_what, route, code, body) => {
       const w = track(world({ routes: { [url]: route } }));

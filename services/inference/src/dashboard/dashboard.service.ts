@@ -45,7 +45,7 @@ const simulation = z.looseObject({
   sku: z.string(),
   store: z.string(),
   days: z.number(),
-  policy: z.looseObject({ version: z.string().nullable().optional() }).optional(),
+  policy: z.looseObject({ version: z.string().nullable().optional(), promoted: z.boolean().optional(), outcome: z.enum(['promoted', 'rejected']).optional() }).optional(),
   series: z.array(z.looseObject({ day: z.number(), date: z.string().optional(), demand: z.number(), learned: simulationSide, baseStock: simulationSide })),
   totals: z.object({ learned: simulationTotals, baseStock: simulationTotals }),
 });

@@ -254,7 +254,7 @@ export function inferenceOpenApi(): Record<string, unknown> {
           summary: "Dashboard: the replenishment target's simulation of the learned policy against base-stock for one SKU x store",
           parameters: [{ ...query('sku', 'SKU.'), required: true }, { ...query('store', 'Store.'), required: true }, query('days', 'Days replayed, 7 to 365 (default 56).', { type: 'integer', minimum: 7, maximum: 365 })],
           responses: {
-            '200': json({ type: 'object' }, '`{ sku, store, days, policy, series: [{ day, date?, demand, learned: { onHand, order }, baseStock: { onHand, order } }], totals }`.'),
+            '200': json({ type: 'object' }, '`{ sku, store, days, policy: { name, version, promoted, outcome, baseline }, series: [{ day, date?, demand, learned: { onHand, order }, baseStock: { onHand, order } }], totals }`; `policy.promoted` false: the replenishment service replayed its newest trained policy, rejected on held-out days, as none is promoted.'),
             ...badRequest(['DASHBOARD.PARAM_INVALID', 'DASHBOARD.TARGET_REFUSED']),
             '404': problemResponse('The replenishment service knows nothing of the pair.', ['DASHBOARD.TARGET_REFUSED']),
             '502': problemResponse('The replenishment service answered an error or another shape.', ['DASHBOARD.TARGET_UNAVAILABLE']),

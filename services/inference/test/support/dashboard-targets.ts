@@ -31,6 +31,12 @@ export const REVIEWED_PAIRS = [
   { sku: 'G02', store: 's2' },
 ];
 
+/** The training run whose learned policy a simulation replays: the promoted one, or (none promoted) the newest rejected one. */
+export interface ReplayedRun {
+  version: string;
+  outcome: 'promoted' | 'rejected';
+}
+
 export interface CurvePoint {
   epoch: number;
   loss: number;
@@ -54,9 +60,9 @@ export function trainingCurve(epochs: number): CurvePoint[] {
  * A day-by-day simulation of the replenishment interface
  * (`GET /v1/replenishment/{sku}/{store}/simulation?days=N`): weekly demand,
  * the learned policy ordering up to a level that follows demand, base-stock
- * up to a fixed level, holding and lost-sale costs.
+ * up to a fixed level, holding and lost-sale costs, and the run replayed.
  */
-export function simulate(sku: string, store: string, days: number) {
+export function simulate(sku: string, store: string, days: number, run: ReplayedRun) {
   const demandOf = (day: number) => 4 + ((day * 7) % 5) + (day % 7 === 5 || day % 7 === 6 ? 4 : 0);
   const sides = { learned: { onHand: 20, cost: 0, sold: 0 }, baseStock: { onHand: 20, cost: 0, sold: 0 } };
   let demanded = 0;
@@ -75,7 +81,8 @@ export function simulate(sku: string, store: string, days: number) {
     series.push({ day, demand, learned: step(sides.learned, demandOf(day + 1) + 3), baseStock: step(sides.baseStock, 10) });
   }
   const totals = (side: { cost: number; sold: number }) => ({ cost: round(side.cost), fillRate: round(side.sold / demanded) });
-  return { sku, store, days, policy: { version: 'policy-it-1' }, series, totals: { learned: totals(sides.learned), baseStock: totals(sides.baseStock) } };
+  const policy = { name: 'neural-order', version: run.version, promoted: run.outcome === 'promoted', outcome: run.outcome, baseline: { name: 'forecast-base-stock', version: 'w7-z1' } };
+  return { sku, store, days, policy, series, totals: { learned: totals(sides.learned), baseStock: totals(sides.baseStock) } };
 }
 
 /**
@@ -88,6 +95,8 @@ export class StandInTargets {
   private readonly scrapes = new Map<StandIn, number>();
   /** API calls seen, with whether they carried the expected key. */
   readonly apiCalls: { path: string; keyed: boolean }[] = [];
+  /** The run the replenishment simulation says it replayed; a test sets a rejected one. */
+  replayedRun: ReplayedRun = { version: '1', outcome: 'promoted' };
 
   constructor(private readonly options: StandInOptions) {
     this.server = createServer((request, response) => {
@@ -138,7 +147,7 @@ export class StandInTargets {
     const simulation = /^\/v1\/replenishment\/([^/]+)\/([^/]+)\/simulation$/.exec(path);
     if (name === 'replenishment' && simulation) {
       const days = Number(url.searchParams.get('days') ?? '56');
-      return this.json(response, 200, simulate(decodeURIComponent(simulation[1]), decodeURIComponent(simulation[2]), days));
+      return this.json(response, 200, simulate(decodeURIComponent(simulation[1]), decodeURIComponent(simulation[2]), days, this.replayedRun));
     }
     return this.json(response, 404, { code: 'HTTP.NOT_FOUND', message: path });
   }

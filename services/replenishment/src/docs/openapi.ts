@@ -103,10 +103,14 @@ const simulation = {
     days: { type: 'integer', description: 'Days replayed: the days asked for, or the whole history since the first sale when shorter.' },
     policy: {
       type: 'object',
-      description: 'The serving learned policy, and the tuned base-stock policy it corrects (the baseline of the published orders).',
+      required: ['name', 'version', 'promoted', 'outcome', 'baseline'],
+      description:
+        'The learned policy replayed (version asked for, else the promoted one, else the newest trained), and the base-stock policy tuned in the same run, which it corrects (for the serving policy, the baseline of the published orders).',
       properties: {
         name: { type: 'string' },
-        version: { type: 'string' },
+        version: { type: 'string', description: 'The training run (GET /v1/policies).' },
+        promoted: { type: 'boolean', description: 'false: the run was rejected (it did not beat its tuned base-stock on held-out days) and its policy never placed an order.' },
+        outcome: { enum: ['promoted', 'rejected'], description: "The run's outcome." },
         baseline: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } },
       },
     },
@@ -232,15 +236,25 @@ export function replenishmentOpenApi(): Record<string, unknown> {
       },
       '/v1/replenishment/{sku}/{store}/simulation': {
         get: {
-          summary: 'Replay the learned and the base-stock policy on the recent demand of a SKU in a store',
+          summary: 'Replay a learned policy and the base-stock policy on the recent demand of a SKU in a store',
           description:
-            'Runs the single-stage lost-sales simulator over the last `days` completed days of observed demand (feature store), once per policy, from the same stock, at the service lead time and costs. Deterministic. Needs the "infer" scope.',
-          parameters: [...pairParams, { name: 'days', in: 'query', required: false, schema: { type: 'integer', minimum: 7, maximum: 365, default: 56 } }],
+            'Runs the single-stage lost-sales simulator over the last `days` completed days of observed demand (feature store), once per policy, from the same stock, at the service lead time and costs. The learned policy is training run `version` (promoted or rejected) when given, else the promoted one, else the newest run that stored one (then `policy.promoted` is false). Deterministic. Needs the "infer" scope.',
+          parameters: [
+            ...pairParams,
+            { name: 'days', in: 'query', required: false, schema: { type: 'integer', minimum: 7, maximum: 365, default: 56 } },
+            { name: 'version', in: 'query', required: false, description: 'A training run that stored a policy (GET /v1/policies).', schema: { type: 'integer', minimum: 1 } },
+          ],
           responses: {
             '200': { description: 'Both runs, day by day, and their totals.', content: json('PairSimulation') },
-            '400': problemResponse('A bad path parameter, or days not an integer from 7 to 365.', ['REPLENISHMENT.INVALID_PATH_PARAM', 'REPLENISHMENT.INVALID_QUERY_PARAM']),
-            '404': problemResponse('The feature store holds no completed day of sales for this pair.', ['REPLENISHMENT.UNKNOWN_PAIR']),
-            '503': problemResponse('No learned policy is loaded (none promoted yet, or its artifact failed to load).', ['REPLENISHMENT.NO_LEARNED_POLICY']),
+            '400': problemResponse('A bad path parameter, days not an integer from 7 to 365, or version not a positive integer.', ['REPLENISHMENT.INVALID_PATH_PARAM', 'REPLENISHMENT.INVALID_QUERY_PARAM']),
+            '404': problemResponse('The feature store holds no completed day of sales for this pair, or no kept run of that version stored a policy.', [
+              'REPLENISHMENT.UNKNOWN_PAIR',
+              'REPLENISHMENT.UNKNOWN_POLICY_VERSION',
+            ]),
+            '503': problemResponse('No training run has stored a learned policy yet, or the chosen one could not be loaded from the artifact store.', [
+              'REPLENISHMENT.NO_LEARNED_POLICY',
+              'REPLENISHMENT.POLICY_LOAD_FAILED',
+            ]),
             ...auth,
           },
         },

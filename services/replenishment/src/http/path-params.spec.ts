@@ -1,5 +1,5 @@
 import { HttpProblem } from '@storeloop/platform';
-import { INVALID_PATH_PARAM, INVALID_QUERY_PARAM, boundedIntFromQuery, skuStoreFromPath } from './path-params';
+import { INVALID_PATH_PARAM, INVALID_QUERY_PARAM, boundedIntFromQuery, policyVersionFromQuery, skuStoreFromPath } from './path-params';
 
 function problemOf(sku: string, store: string): HttpProblem {
   try {
@@ -46,5 +46,25 @@ describe('boundedIntFromQuery', () => {
     expect(problem?.getStatus()).toBe(400);
     expect(problem?.code).toBe(INVALID_QUERY_PARAM);
     expect(problem?.message).toContain('days must be an integer from 7 to 365');
+  });
+});
+
+describe('policyVersionFromQuery', () => {
+  it('gives undefined when absent and the version as training numbers it', () => {
+    expect(policyVersionFromQuery(undefined)).toBeUndefined();
+    expect(policyVersionFromQuery('1')).toBe('1');
+    expect(policyVersionFromQuery('42')).toBe('42');
+  });
+
+  it.each([[''], ['0'], ['07'], ['-1'], ['1.5'], ['v1'], ['1e3'], ['1234567890'], [['1', '2']]])('refuses %j with a 400 naming the parameter', (raw) => {
+    let problem: HttpProblem | undefined;
+    try {
+      policyVersionFromQuery(raw);
+    } catch (error) {
+      problem = error as HttpProblem;
+    }
+    expect(problem?.getStatus()).toBe(400);
+    expect(problem?.code).toBe(INVALID_QUERY_PARAM);
+    expect(problem?.message).toContain('version must be a policy version');
   });
 });

@@ -37,3 +37,13 @@ export function boundedIntFromQuery(name: string, raw: unknown, bounds: { defaul
   }
   return value;
 }
+
+/**
+ * An optional policy version from the query (training numbers runs 1, 2,
+ * ...): absent gives undefined; anything but one positive integer is a 400.
+ */
+export function policyVersionFromQuery(raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'string' && /^[1-9]\d{0,8}$/.test(raw)) return raw;
+  throw new HttpProblem(400, INVALID_QUERY_PARAM, `version must be a policy version (a positive integer, see GET /v1/policies), got ${JSON.stringify(raw)}`, { parameter: 'version' });
+}

@@ -10,13 +10,15 @@ import { salesHistory } from '../review/forecast';
 import { ReviewService, type PairReview } from '../review/review-service';
 import { ReplenishmentStore, type SkuStore } from '../store/replenishment-store';
 import { REPLENISHMENT_SETTINGS } from '../tokens';
-import { boundedIntFromQuery, skuStoreFromPath } from './path-params';
+import { boundedIntFromQuery, policyVersionFromQuery, skuStoreFromPath } from './path-params';
 
 export const NO_DECISION = 'REPLENISHMENT.NO_DECISION';
 export const UNKNOWN_PAIR = 'REPLENISHMENT.UNKNOWN_PAIR';
 export const FEATURES_BEHIND = 'REPLENISHMENT.FEATURES_BEHIND';
 export const UNAVAILABLE = 'REPLENISHMENT.UNAVAILABLE';
 export const NO_LEARNED_POLICY = 'REPLENISHMENT.NO_LEARNED_POLICY';
+export const UNKNOWN_POLICY_VERSION = 'REPLENISHMENT.UNKNOWN_POLICY_VERSION';
+export const POLICY_LOAD_FAILED = 'REPLENISHMENT.POLICY_LOAD_FAILED';
 const RETRY_SECONDS = 2;
 const DAY_MS = 86_400_000;
 export const PAIRS_LIMIT = { default: 100, min: 1, max: 1000 } as const;
@@ -25,8 +27,13 @@ export const PAIRS_LIMIT = { default: 100, min: 1, max: 1000 } as const;
 export interface PairSimulation extends Omit<PolicyReplay, 'initialOnHand'> {
   sku: string;
   store: string;
-  /** The serving learned policy, and the tuned base-stock policy its orders correct (the published orders' `baseline`). */
-  policy: { name: string; version: string; baseline: { name: string; version: string } };
+  /**
+   * The learned policy replayed and the base-stock policy tuned in its run,
+   * which it corrects (for the serving policy, the published orders'
+   * `baseline`). `promoted` false: the run's policy did not beat that
+   * base-stock on held-out days, and no order was placed with it.
+   */
+  policy: { name: string; version: string; promoted: boolean; outcome: 'promoted' | 'rejected'; baseline: { name: string; version: string } };
   leadTimeDays: number;
   costs: { holding: number; penalty: number };
   initialOnHand: number;
@@ -61,31 +68,52 @@ export class ReplenishmentController {
 
   /**
    * Replays the pair's last `days` completed days of demand (default 56,
-   * 7 to 365) with the serving learned policy and with the base-stock policy
-   * it corrects, at the service's lead time and costs: what each would have
-   * stocked, ordered and cost.
+   * 7 to 365) with a learned policy and with the base-stock policy tuned in
+   * its run, at the service's lead time and costs: what each would have
+   * stocked, ordered and cost. The policy is run `version`'s when asked,
+   * else the promoted one, else the newest trained (rejected) one, marked
+   * `promoted: false`.
    */
   @Get(':sku/:store/simulation')
   @RequireScope('infer')
-  async simulation(@Param('sku') sku: string, @Param('store') store: string, @Query('days') rawDays: unknown): Promise<PairSimulation> {
+  async simulation(
+    @Param('sku') sku: string,
+    @Param('store') store: string,
+    @Query('days') rawDays: unknown,
+    @Query('version') rawVersion: unknown,
+  ): Promise<PairSimulation> {
     const pair = skuStoreFromPath(sku, store);
     const days = boundedIntFromQuery('days', rawDays, SIMULATION_DAYS);
+    const version = policyVersionFromQuery(rawVersion);
     const [view] = await readSkuStoreViews(this.redis, [pair], { tenant: this.store.tenant });
     const history = view.known ? salesHistory(view.dailyUnitsSold) : [];
     if (history.length === 0) throw new HttpProblem(404, UNKNOWN_PAIR, `the feature store holds no completed day of sales for SKU "${sku}" in store "${store}"`);
-    const acting = await this.policies.acting();
-    if (!acting.learned) {
-      throw new HttpProblem(503, NO_LEARNED_POLICY, 'no learned policy is loaded yet (none promoted, or its artifact failed to load): see GET /v1/policies');
+    const replayable = await this.policies.replayable(version);
+    if (replayable.kind === 'none' && version !== undefined) {
+      throw new HttpProblem(404, UNKNOWN_POLICY_VERSION, `no stored training run ${version} has a learned policy (failed, or older than the runs kept): see GET /v1/policies`, { version });
     }
+    if (replayable.kind === 'none') {
+      throw new HttpProblem(503, NO_LEARNED_POLICY, 'no training run has stored a learned policy yet: see GET /v1/policies, or train one with POST /v1/policies/train');
+    }
+    if (replayable.kind === 'load-failed') {
+      throw new HttpProblem(503, POLICY_LOAD_FAILED, `the learned policy of run ${replayable.run.version} could not be loaded from the artifact store (the service log says why)`, { version: replayable.run.version });
+    }
+    const { run, policies } = replayable;
     const costs = { leadTime: this.settings.REPLENISHMENT_LEAD_TIME_DAYS, holdingRate: this.settings.REPLENISHMENT_HOLDING_COST, penaltyRate: this.settings.REPLENISHMENT_PENALTY_COST };
     // The history ends on the day before the view's day (today so far is left out).
     const lastDayMs = Math.floor(Date.parse(view.asOf) / DAY_MS) * DAY_MS - DAY_MS;
-    const replay = replayPolicies({ history, days, costs, baseStock: acting.classical, learned: acting.learned, lastDayMs });
+    const replay = replayPolicies({ history, days, costs, baseStock: policies.classical, learned: policies.learned, lastDayMs });
     return {
       sku,
       store,
       days: replay.days,
-      policy: { name: acting.learned.name, version: acting.learned.version, baseline: { name: acting.classical.name, version: acting.classical.version } },
+      policy: {
+        name: policies.learned.name,
+        version: policies.learned.version,
+        promoted: run.outcome === 'promoted',
+        outcome: run.outcome,
+        baseline: { name: policies.classical.name, version: policies.classical.version },
+      },
       leadTimeDays: costs.leadTime,
       costs: { holding: costs.holdingRate, penalty: costs.penaltyRate },
       initialOnHand: replay.initialOnHand,

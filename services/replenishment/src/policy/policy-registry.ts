@@ -3,19 +3,14 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { REDIS, readSkuStoreViews, type RedisClient } from '@storeloop/feature-store';
 import type { ArtifactStore } from '@storeloop/ml';
 import { ROOT_LOGGER, errorMessage, type Logger } from '@storeloop/observability';
-import {
-  ForecastBaseStockPolicy,
-  deserializePolicy,
-  normalQuantile,
-  type ForecastBaseStockStructure,
-  type OrderPolicy,
-} from '@storeloop/supply-chain';
+import { ForecastBaseStockPolicy, normalQuantile, type OrderPolicy } from '@storeloop/supply-chain';
 import { serviceLevelOf, type ReplenishmentSettings } from '../config';
 import { ReplenishmentMetrics } from '../metrics';
 import { salesHistory } from '../review/forecast';
 import { ReplenishmentStore } from '../store/replenishment-store';
 import { ARTIFACT_STORE, REPLENISHMENT_SETTINGS } from '../tokens';
 import { PolicyStore, type DataWindow, type PolicyScore, type TrainingRun } from './policy-store';
+import { loadLearnedPolicies, runToReplay, type LearnedPolicies, type StoredRun } from './policy-versions';
 import { runTrainingJob, type TrainingJobInput, type TrainingJobResult } from './training-job';
 
 /** The policies a decision asks, and the forecast window their state is computed with. */
@@ -34,6 +29,13 @@ export function beatsClassical(learned: PolicyScore, classical: PolicyScore): bo
 /** Runs a training job (the worker thread in production); stops when `signal` aborts. */
 export type TrainingRunner = (input: TrainingJobInput, signal: AbortSignal) => Promise<TrainingJobResult>;
 export const TRAINING_RUNNER = Symbol('TRAINING_RUNNER');
+
+/** What a simulation replays: a stored run's policies, or why there are none to replay. */
+export type ReplayablePolicies =
+  | { kind: 'loaded'; run: StoredRun; policies: LearnedPolicies }
+  /** No run fits: none has stored a policy yet, or none has the version asked for. */
+  | { kind: 'none' }
+  | { kind: 'load-failed'; run: StoredRun };
 
 /** Earliest training after boot: the activity consumer first catches up with the active pairs. */
 const FIRST_TRAINING_DELAY_MS = 60_000;
@@ -66,6 +68,8 @@ export class PolicyRegistry implements OnApplicationBootstrap, BeforeApplication
   private checkedAt = 0;
   private timer?: NodeJS.Timeout;
   private training?: Promise<TrainingRun | undefined>;
+  /** The last version loaded for a simulation other than the serving one (a stored artifact never changes). */
+  private replayed?: { version: string; loading: Promise<LearnedPolicies> };
   private stopped = false;
   private readonly shutdown = new AbortController();
 
@@ -116,13 +120,7 @@ export class PolicyRegistry implements OnApplicationBootstrap, BeforeApplication
     if (!current || current.version === this.loadedVersion) return;
     if (this.failedLoad?.version === current.version && nowMs - this.failedLoad.atMs < LOAD_RETRY_MS) return;
     try {
-      const { metadata, weights } = await this.store.readArtifact(current.version);
-      const learned = deserializePolicy(metadata, weights);
-      const structure = metadata.structure as ForecastBaseStockStructure;
-      if (structure.kind !== 'forecast-base-stock' || structure.params.leadTime !== this.settings.REPLENISHMENT_LEAD_TIME_DAYS) {
-        throw new Error(`artifact ${metadata.version} was trained for ${structure.kind} with lead time ${String((structure as ForecastBaseStockStructure).params?.leadTime)}, not this lead time`);
-      }
-      this.acting_ = { classical: new ForecastBaseStockPolicy(structure.params), learned, forecastWindowDays: structure.params.window };
+      this.acting_ = await loadLearnedPolicies(this.store, current.version, this.settings.REPLENISHMENT_LEAD_TIME_DAYS);
       // Only a loaded version counts as loaded: a failed one is read again (after LOAD_RETRY_MS).
       this.loadedVersion = current.version;
       this.failedLoad = undefined;
@@ -154,6 +152,39 @@ export class PolicyRegistry implements OnApplicationBootstrap, BeforeApplication
 
   runs(): Promise<TrainingRun[]> {
     return this.store.runs();
+  }
+
+  /**
+   * The policies of a stored run, for a simulation: `version` when given,
+   * else the promoted run, else the newest run with an artifact (a rejected
+   * one: short trainings rarely beat the tuned classical policy). The
+   * serving version comes from the acting policies; another is loaded the
+   * same way and kept until a different one is asked for.
+   */
+  async replayable(version?: string): Promise<ReplayablePolicies> {
+    const [promoted, runs] = await Promise.all([this.store.current(), this.store.runs()]);
+    const run = runToReplay(promoted, runs, version);
+    if (!run) return { kind: 'none' };
+    const acting = await this.acting();
+    if (acting.learned && run.version === this.loadedVersion) {
+      return { kind: 'loaded', run, policies: { learned: acting.learned, classical: acting.classical, forecastWindowDays: acting.forecastWindowDays } };
+    }
+    let replayed = this.replayed;
+    if (replayed?.version !== run.version) {
+      const loading = loadLearnedPolicies(this.store, run.version, this.settings.REPLENISHMENT_LEAD_TIME_DAYS);
+      replayed = { version: run.version, loading };
+      this.replayed = replayed;
+      // A failed load is not kept: the next simulation reads the artifact again.
+      loading.catch(() => {
+        if (this.replayed?.loading === loading) this.replayed = undefined;
+      });
+    }
+    try {
+      return { kind: 'loaded', run, policies: await replayed.loading };
+    } catch (error) {
+      this.logger.warn({ err: error, version: run.version, uri: run.artifactUri }, 'could not load a stored learned policy for a simulation');
+      return { kind: 'load-failed', run };
+    }
   }
 
   /**
