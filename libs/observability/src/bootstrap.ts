@@ -17,6 +17,8 @@ export interface ServiceStartOptions<C> {
   http: (config: C) => { host: string; port: number; shutdownTimeoutMs: number };
   /** Nest application options, e.g. `{ bodyParser: false }` for a service that reads bodies itself. */
   nestOptions?: NestApplicationOptions;
+  /** Hook for HTTP middleware (security headers, CORS) that must run before any route: called before `app.init()`. */
+  configureHttp?: (app: INestApplication, config: C) => void;
   /** Hook to connect microservice transports (Kafka batch consumers) before listening. */
   beforeListen?: (app: INestApplication, config: C) => Promise<void> | void;
 }
@@ -41,6 +43,7 @@ export async function startService<C>(options: ServiceStartOptions<C>): Promise<
   const http = options.http(config);
   const app = await NestFactory.create(options.createModule(config), { ...options.nestOptions, bufferLogs: true });
   app.useLogger(app.get(Logger));
+  options.configureHttp?.(app, config);
   // Our own signal handling rather than enableShutdownHooks: Nest re-raises the
   // signal after closing, and an orchestrator should see a clean exit code 0.
   let shuttingDown = false;

@@ -40,18 +40,27 @@ describe('loggerOptions', () => {
     logger.info({
       req: {
         method: 'GET',
-        headers: { authorization: 'Bearer abc.def', 'x-api-key': 'k-123', cookie: 'sid=s3cr3t', accept: 'application/json' },
+        headers: { authorization: 'Bearer abc.def', 'x-api-key': 'k-123', cookie: 'sid=s3cr3t', 'proxy-authorization': 'Basic cA==', accept: 'application/json' },
       },
+      res: { statusCode: 200, headers: { 'set-cookie': 'sid=s3cr3t', 'content-type': 'application/json' } },
     });
     expect(lines[0].req).toEqual({
       method: 'GET',
-      headers: { authorization: '[redacted]', 'x-api-key': '[redacted]', cookie: '[redacted]', accept: 'application/json' },
+      headers: { authorization: '[redacted]', 'x-api-key': '[redacted]', cookie: '[redacted]', 'proxy-authorization': '[redacted]', accept: 'application/json' },
     });
+    expect(lines[0].res).toEqual({ statusCode: 200, headers: { 'set-cookie': '[redacted]', 'content-type': 'application/json' } });
   });
 
   it('redacts SASL settings and API keys', () => {
     const { logger, lines } = capture();
     logger.info({ apiKey: 'k1', kafka: { sasl: { username: 'u', password: 'x' }, apiKey: 'k2', brokers: ['b:9092'] } });
     expect(lines[0]).toMatchObject({ apiKey: '[redacted]', kafka: { sasl: '[redacted]', apiKey: '[redacted]', brokers: ['b:9092'] } });
+  });
+
+  it('redacts object-store credentials', () => {
+    const { logger, lines } = capture();
+    logger.info({ s3: { region: 'eu-west-1', credentials: { accessKeyId: 'AKIA1', secretAccessKey: 'wJal' } }, secretAccessKey: 'wJal2' });
+    expect(lines[0]).toMatchObject({ s3: { region: 'eu-west-1', credentials: '[redacted]' }, secretAccessKey: '[redacted]' });
+    expect(JSON.stringify(lines[0])).not.toMatch(/AKIA1|wJal/);
   });
 });

@@ -10,8 +10,15 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
+  'res.headers["set-cookie"]',
   'apiKey',
   '*.apiKey',
+  // Object-store clients' credentials (S3 access key pairs), should a client's options reach a log line.
+  'credentials',
+  '*.credentials',
+  'secretAccessKey',
+  '*.secretAccessKey',
 ];
 
 export function loggerOptions(service: string, level: string): LoggerOptions {

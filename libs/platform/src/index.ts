@@ -5,3 +5,5 @@ export * from './security/api-keys';
 export * from './security/rate-limiter';
 export * from './security/api-key.guard';
 export * from './http/docs.module';
+export * from './security/http-hardening';
+export * from './security/route-audit';

@@ -1,5 +1,5 @@
 import type { INestApplication, DynamicModule, NestApplicationOptions } from '@nestjs/common';
-import { METRICS_REGISTRY, ROOT_LOGGER, runMain, startService, type Logger } from '@storeloop/observability';
+import { ConfigError, METRICS_REGISTRY, ROOT_LOGGER, runMain, startService, type Logger } from '@storeloop/observability';
 import {
   KAFKA,
   KafkaBatchTransport,
@@ -12,6 +12,7 @@ import { TOPICS } from '@storeloop/contracts';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { loadPlatformConfig, type PlatformConfig } from './platform.module';
+import { applyHttpHardening, loadHttpSecuritySettings, type HttpSecuritySettings } from './security/http-hardening';
 
 export interface BatchConsumerSpec {
   groupId: string;
@@ -49,15 +50,41 @@ export interface PlatformServiceOptions<C extends PlatformConfig> {
   nestOptions?: NestApplicationOptions;
 }
 
-/** Entry point shared by the services: validated config, Nest app, graceful shutdown. */
+/**
+ * The service's configuration and the HTTP security settings every service
+ * shares, parsed from one environment: a refusal names the bad variables of both.
+ */
+export function loadServiceConfig<C>(load: () => C, source: Record<string, string | undefined> = process.env): { service: C; httpSecurity: HttpSecuritySettings } {
+  const problems: string[] = [];
+  const attempt = <T>(parse: () => T): T | undefined => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const service = attempt(load);
+  const httpSecurity = attempt(() => loadHttpSecuritySettings(source));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { service: service as C, httpSecurity: httpSecurity as HttpSecuritySettings };
+}
+
+/**
+ * Entry point shared by the services: validated config, Nest app with the
+ * security headers and CORS policy on every answer, graceful shutdown.
+ */
 export function runPlatformService<C extends PlatformConfig>(options: PlatformServiceOptions<C>): void {
+  const load = options.loadConfig ?? (() => loadPlatformConfig() as C);
   runMain(options.service, () =>
-    startService<C>({
+    startService({
       service: options.service,
-      loadConfig: options.loadConfig ?? (() => loadPlatformConfig() as C),
-      createModule: options.createModule,
-      http: (config) => ({ host: config.http.HOST, port: config.http.PORT, shutdownTimeoutMs: config.http.SHUTDOWN_TIMEOUT_MS }),
-      beforeListen: options.beforeListen,
+      loadConfig: () => loadServiceConfig(load),
+      createModule: ({ service }) => options.createModule(service),
+      http: ({ service }) => ({ host: service.http.HOST, port: service.http.PORT, shutdownTimeoutMs: service.http.SHUTDOWN_TIMEOUT_MS }),
+      configureHttp: (app, { httpSecurity }) => applyHttpHardening(app, httpSecurity),
+      beforeListen: options.beforeListen ? (app, { service }) => options.beforeListen?.(app, service) : undefined,
       nestOptions: options.nestOptions,
     }),
   );

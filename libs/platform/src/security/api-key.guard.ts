@@ -16,7 +16,8 @@ import { HttpProblem } from '../http/problem';
 import { ApiKeyStore, type ApiKeyRecord, type ApiScope, type SecuritySettings } from './api-keys';
 import { RateLimiter } from './rate-limiter';
 
-const REQUIRED_SCOPE = 'storeloop:required-scope';
+/** Metadata key of @RequireScope (read by the guard and by the route audit). */
+export const REQUIRED_SCOPE = 'storeloop:required-scope';
 export const SECURITY_SETTINGS = Symbol('SECURITY_SETTINGS');
 
 /** Marks a controller or route as needing an API key with this scope. */
@@ -36,7 +37,8 @@ function presentedKey(request: Request): string | undefined {
  * API key (X-Api-Key or Authorization: Bearer), scope, then the key's rate
  * limit: 401 AUTH.API_KEY_MISSING / AUTH.API_KEY_UNKNOWN, 403 AUTH.SCOPE_MISSING,
  * 429 RATE_LIMITED with Retry-After. Routes without @RequireScope are open
- * (health, metrics, docs).
+ * (health, metrics, docs): each service's route audit test (listRoutes)
+ * fails on such a route unless it is on the service's public list.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -84,7 +86,12 @@ export class SecurityModule {
       global: true,
       providers: [
         { provide: SECURITY_SETTINGS, useValue: settings },
-        { provide: ApiKeyStore, useValue: new ApiKeyStore(settings) },
+        {
+          provide: ApiKeyStore,
+          inject: [ROOT_LOGGER],
+          useFactory: (logger: Logger) =>
+            new ApiKeyStore(settings, undefined, (error) => logger.error({ code: 'AUTH.KEY_FILE_INVALID' }, error.message)),
+        },
         {
           provide: RateLimiter,
           inject: [REDIS, ROOT_LOGGER, METRICS_REGISTRY],

@@ -71,6 +71,9 @@ export function sha256Hex(secret: string): string {
  * The keys a service accepts: from API_KEYS and from API_KEYS_FILE (a JSON
  * array of records), the file re-read when it changes so keys rotate without
  * a restart. Lookups hash the presented secret, so no secret is kept in memory.
+ * A file that cannot be read at start stops the service; one that turns
+ * unreadable later (deleted, half written, invalid) leaves the last good keys
+ * in force and is tried again at the next check.
  */
 export class ApiKeyStore {
   private byHash = new Map<string, ApiKeyRecord>();
@@ -80,6 +83,7 @@ export class ApiKeyStore {
   constructor(
     private readonly settings: SecuritySettings,
     private readonly fileCheckIntervalMs = 5000,
+    private readonly onReloadFailed: (error: Error) => void = () => undefined,
   ) {
     this.reload();
   }
@@ -99,16 +103,30 @@ export class ApiKeyStore {
     if (now - this.lastFileCheck < this.fileCheckIntervalMs) return;
     this.lastFileCheck = now;
     const mtime = statSync(this.settings.API_KEYS_FILE, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-    if (mtime !== this.fileMtimeMs) this.reload();
+    if (mtime === this.fileMtimeMs) return;
+    try {
+      this.reload();
+    } catch (error) {
+      this.onReloadFailed(new Error(`API_KEYS_FILE ${this.settings.API_KEYS_FILE} not reloaded, the previous keys stay in force: ${keyFileProblem(error)}`));
+    }
   }
 
   private reload(): void {
     const records: ApiKeyRecord[] = this.settings.API_KEYS ? parseCompactKeys(this.settings.API_KEYS) : [];
+    let mtime = -1;
     if (this.settings.API_KEYS_FILE) {
       const file = this.settings.API_KEYS_FILE;
-      this.fileMtimeMs = statSync(file).mtimeMs;
+      mtime = statSync(file).mtimeMs;
       records.push(...z.array(keyRecord).parse(JSON.parse(readFileSync(file, 'utf8'))));
     }
     this.byHash = new Map(records.map((record) => [record.sha256, record]));
+    this.fileMtimeMs = mtime;
   }
+}
+
+/** What is wrong with a key file, without its content: a JSON parser quotes the text it choked on. */
+function keyFileProblem(error: unknown): string {
+  if (error instanceof SyntaxError) return 'not valid JSON';
+  if (error instanceof z.ZodError) return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+  return (error as NodeJS.ErrnoException).code ?? 'unreadable';
 }

@@ -100,6 +100,7 @@ export class ExamplesEmitter implements ExamplesStage {
     const emitFrom = await this.ledgerOffset(context.topic, context.partition);
     const lastOffset = BigInt(sourced[sourced.length - 1].offset);
 
+    await this.forgetErasedDue(sourced.map((s) => s.event));
     const erased = await this.erasedUsers(sourced.map((s) => s.event));
     const events = sourced.filter(({ event }) => !('userId' in event.data) || !erased.has(userKeyOf({ tenant: event.tenant, userId: event.data.userId })));
     const offsetOf = new Map(events.map(({ event, offset }) => [event.id, BigInt(offset)]));
@@ -220,6 +221,19 @@ export class ExamplesEmitter implements ExamplesStage {
 
   private watermarkKey(): string {
     return `{served-wm:${this.options.consumerGroup}}`;
+  }
+
+  /**
+   * An erasure removes the user from every feedback partition's due index at
+   * once: the index names the user, and otherwise the entry would stay until
+   * its window came due and more feedback arrived on that partition.
+   */
+  private async forgetErasedDue(events: readonly StoreloopEvent[]): Promise<void> {
+    const members = events
+      .filter((event) => event.type === EventType.UserErasureRequested && 'userId' in event.data)
+      .map((event) => JSON.stringify([event.tenant, (event.data as { userId: string }).userId]));
+    if (members.length === 0) return;
+    await Promise.all(Array.from({ length: TOPICS.feedback.partitions }, (_, partition) => this.options.redis.zrem(this.dueKey(partition), ...members)));
   }
 
   private dueKey(partition: number): string {
