@@ -2,6 +2,8 @@
 // `npm run bench -- <bench> [options]`: benchmarks against the local Kafka and
 // Redis, with the built services as child processes and the real datasets.
 // Results go to bench/results/<bench>.json and a table on stdout.
+//   npm run bench                               every bench in turn with its defaults, then bench/RESULTS.md
+//   npm run bench -- table                      bench/RESULTS.md again from the result files (runs nothing)
 //   npm run bench -- ingest                     HTTP and raw-topic throughput of ingestion
 //   npm run bench -- ingest --duration 60 --connections 16
 //   npm run bench -- ingest --profile           also a CPU profile of the service (top self-time frames)
@@ -9,10 +11,13 @@
 //   npm run bench -- training                   TF.js training samples/s per backend, recommender scaling, time to the MovieLens goal
 //   npm run bench -- inference                  recommendation latency at 500 and 1,000 req/s, max req/s (MovieLens features and model)
 //   npm run bench -- retrieval                  inference serving math: brute-force top-k latency by catalogue size, MLP scorer rows/s
+//   npm run bench -- freshness                  end to end: POST /v1/events to the effect readable in Redis, at a fixed rate
 //   npm run bench -- --help | ingest --help | features --help
-// A new bench is one module (tools/bench/<name>.mjs) and one command below.
+// A new bench is one module (tools/bench/<name>.mjs), one command below, its rows in
+// results-table.mjs and its name in run-all.mjs.
 import { Command, InvalidArgumentError } from 'commander';
-import { moduleAction } from '../lib.mjs';
+import { moduleAction, root } from '../lib.mjs';
+import { recordInvocation } from './lib.mjs';
 
 const positiveInt = (value) => {
   const n = Number(value);
@@ -34,10 +39,34 @@ const phaseList = (value) => {
 /** Runs a bench module's entry point and exits with its code. */
 const action = (load) => moduleAction('bench', load);
 
+recordInvocation('npm run bench --', process.argv.slice(2));
+
 const program = new Command('npm run bench --')
   .description('Storeloop benchmarks: local Kafka + Redis, built services, real datasets (../shared/data or STORELOOP_DATA_DIR)')
   .showHelpAfterError()
-  .addHelpText('after', '\nResults: bench/results/<bench>.json (committed: the latest measured figures).');
+  .addHelpText('after', '\nResults: bench/results/<bench>.json and the table bench/RESULTS.md (committed: the latest measured figures).');
+
+const benchList = (value) => value.split(',').map((name) => name.trim()).filter(Boolean);
+
+program
+  .command('all', { isDefault: true })
+  .description('every bench in turn with its default options (ingest-steps, ingest, features, freshness, retrieval, training, inference), then bench/RESULTS.md; exits non-zero when one failed')
+  .option('--skip <list>', 'benches to leave out, e.g. training,inference', benchList, [])
+  .action(action(async () => (await import('./run-all.mjs')).runAllBenches));
+
+program
+  .command('table')
+  .description('write bench/RESULTS.md from the result files (bench/results/*.json, eval/results/movielens.json); runs no bench')
+  .action(
+    action(async () => {
+      const { writeResultsTable } = await import('./results-table.mjs');
+      return () => {
+        const written = writeResultsTable(root);
+        process.stdout.write(`[storeloop] wrote ${written.file} (${written.withResults} of ${written.of} benches with results)\n`);
+        return 0;
+      };
+    }),
+  );
 
 program
   .command('ingest')
@@ -165,7 +194,18 @@ program
     }),
   );
 
-// Later benches plug in here, e.g.:
-//   program.command('inference').description('recommendations/s and latency').action(action(async () => (await import('./inference.mjs')).runInferenceBench));
+program
+  .command('freshness')
+  .description('end to end: POST /v1/events (202) to the effect readable in Redis through ingestion and features, at a fixed open-loop rate; p50/p95/p99/max and the share within 1 s')
+  .option('--rate <events/s>', 'load (default: half the events/s in bench/results/features.json, else 1,000)', positiveInt)
+  .option('-d, --duration <seconds>', 'measured run', positiveInt, 30)
+  .option('-w, --warmup <seconds>', 'load before the measured run (not measured)', nonNegativeInt, 5)
+  .option('--send-every <ms>', 'one POST with the events due every this many ms (each request is one Kafka write at ingestion)', positiveInt, 100)
+  .option('--probe-every <n>', 'every n-th event is a probe whose freshness is measured (1: all)', positiveInt, 5)
+  .option('--quiet-wait <seconds>', 'before the load, wait up to this long for other processes to leave the CPUs (0: do not wait)', nonNegativeInt, 60)
+  .option('-o, --out <file>', 'result file', 'bench/results/freshness.json')
+  .option('--skip-build', 'use the existing dist/ builds')
+  .option('--keep', 'keep the bench topics, groups and Redis keys (debugging)')
+  .action(action(async () => (await import('./freshness.mjs')).runFreshnessBench));
 
 await program.parseAsync(process.argv);

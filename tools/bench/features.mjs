@@ -39,6 +39,7 @@ import {
   kafkaClient,
   log,
   machineInfo,
+  markFeatureStoreReady,
   onCleanup,
   percentile,
   provisionPrefixedTopics,
@@ -49,6 +50,7 @@ import {
   startService,
   table,
   waitQuiet,
+  waitStableGroup,
   writeResult,
 } from './lib.mjs';
 import { formatProfile, summarizeProfile } from './profile-top.mjs';
@@ -93,8 +95,8 @@ function phaseTopics(ctx, phase) {
 }
 
 /** The store marker as a running deployment leaves it: this phase starts on an established, empty store. */
-async function markStoreReady(ctx, phase) {
-  await ctx.redis.hset(`${ctx.redisPrefix(phase.name)}{store:${ctx.group(phase.name)}}`, 'epoch', String(Date.now()), 'state', 'ready');
+function markStoreReady(ctx, phase) {
+  return markFeatureStoreReady(ctx.redis, ctx.redisPrefix(phase.name), ctx.group(phase.name));
 }
 
 async function readStored(ctx, key) {
@@ -336,16 +338,6 @@ async function assignPartitions(ctx, topic, records) {
   const partitionMetadata = metadata.partitions.map((p) => ({ partitionId: p.partitionId, leader: p.leader }));
   const partitioner = Partitioners.DefaultPartitioner();
   for (const record of records) record.partition = partitioner({ topic, partitionMetadata, message: record });
-}
-
-async function waitStableGroup(admin, group, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { groups } = await admin.describeGroups([group]);
-    if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
-    if (Date.now() > deadline) throw new Error(`the consumer group ${group} is not stable after ${timeoutMs / 1000} s (${groups[0]?.state})`);
-    await sleep(200);
-  }
 }
 
 /** Freshness at a steady load: see the header. */

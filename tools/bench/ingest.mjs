@@ -16,7 +16,7 @@
 //
 // Each phase has its own topic prefix, consumer group and Redis key prefix;
 // all are deleted at the end. Kafka and Redis are left running.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { datasetStreams, interleavedBatches, serializeEvent, typeCounts, validateSample } from './events.mjs';
@@ -24,6 +24,7 @@ import {
   KAFKA_BROKERS,
   REDIS_URL,
   countTopic,
+  dedupMarkKey,
   deleteBenchKafkaState,
   deleteRedisKeys,
   ensureBuilt,
@@ -141,16 +142,15 @@ async function waitDrained(admin, group, topic, timeoutMs) {
  * deduplicator's SET NX GET uses, so today the marks land unprefixed.
  */
 function* dedupMarks(ctx, batches) {
-  const mark = (source, id) => `dedup:${createHash('sha256').update(`default\n${source}\n${id}`).digest('base64url')}`;
   const size = ctx.options.batch;
   for (let k = 0; k < ctx.issued.httpBodies; k++) {
     const b = k % batches.length;
     const gen = Math.floor(k / batches.length);
-    for (let i = 0; i < size; i++) yield mark(batches[b].events[i].source, `${ctx.run}-h${gen}-${b * size + i}`);
+    for (let i = 0; i < size; i++) yield dedupMarkKey(batches[b].events[i].source, `${ctx.run}-h${gen}-${b * size + i}`);
   }
   if (ctx.issued.rawEvents > 0) {
     const all = batches.flatMap((b) => b.events);
-    for (let i = 0; i < ctx.issued.rawEvents; i++) yield mark(all[i % all.length].source, `${ctx.run}-r${Math.floor(i / all.length)}-${i}`);
+    for (let i = 0; i < ctx.issued.rawEvents; i++) yield dedupMarkKey(all[i % all.length].source, `${ctx.run}-r${Math.floor(i / all.length)}-${i}`);
   }
 }
 

@@ -258,6 +258,36 @@ export async function startService(name, { env, nodeArgs = [], logName = name, r
   return service;
 }
 
+/**
+ * Sets the features service's store marker (`{store:<group>}`, behind the
+ * client key prefix) as a running deployment leaves it: the service then
+ * starts on an established, empty store instead of taking its wipe-and-replay
+ * path (a 5 s fence, not ready until caught up).
+ */
+export async function markFeatureStoreReady(redis, keyPrefix, group) {
+  await redis.hset(`${keyPrefix}{store:${group}}`, 'epoch', String(Date.now()), 'state', 'ready');
+}
+
+/** Waits until a consumer group is Stable with members: a service's consumer has joined and holds its partitions. */
+export async function waitStableGroup(admin, group, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { groups } = await admin.describeGroups([group]);
+    if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
+    if (Date.now() > deadline) throw new Error(`the consumer group ${group} is not stable after ${timeoutMs / 1000} s (${groups[0]?.state})`);
+    await sleep(200);
+  }
+}
+
+/**
+ * The ingestion service's dedup mark of an event id (EventDeduplicator.key in
+ * services/ingestion/src/intake/deduplicator.ts), so a bench can delete the
+ * marks of the ids it handed out by name as well as by its key prefix.
+ */
+export function dedupMarkKey(source, id, tenant = 'default') {
+  return `dedup:${createHash('sha256').update(`${tenant}\n${source}\n${id}`).digest('base64url')}`;
+}
+
 /** A quiet kafkajs client for the bench's own producers, consumers and admin calls. */
 export function kafkaClient(clientId) {
   const { Kafka, logLevel } = require('kafkajs');
@@ -380,11 +410,29 @@ export function round(value, digits = 1) {
   return Math.round(value * f) / f;
 }
 
-/** Writes a result file (pretty JSON, trailing newline) and returns its path relative to the root. */
+/** The command line that is running, as a user would type it; set by bench.mjs, written into every result file. */
+let invocation = null;
+
+/** Quotes an argument for a POSIX shell only where it needs it. */
+export function shellQuote(arg) {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+
+/** Remembers how this process was invoked (`npm run bench --` and its arguments), for `writeResult`. */
+export function recordInvocation(prefix, args) {
+  invocation = [prefix, ...args.map(shellQuote)].join(' ');
+}
+
+/**
+ * Writes a result file (pretty JSON, trailing newline) and returns its path
+ * relative to the root. The command that produced it goes in as `command`
+ * (when bench.mjs recorded one), so bench/RESULTS.md can say how to redo it.
+ */
 export function writeResult(file, result) {
   const path = join(root, file);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+  const content = invocation && result.command === undefined ? { ...result, command: invocation } : result;
+  writeFileSync(path, `${JSON.stringify(content, null, 2)}\n`);
   return relative(root, path);
 }
 
