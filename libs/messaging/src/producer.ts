@@ -40,12 +40,16 @@ export const PAYLOAD_INVALID = 'MESSAGING.PAYLOAD_INVALID';
  * and validates each payload against the topic's schema before it leaves.
  */
 export class TopicProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly sent;
   private connected = false;
+  /** A replacement producer connecting after a failed send; sends wait for it. */
+  private renewal?: Promise<void>;
+  /** The replacement's connect failed (Kafka still away): the next send connects it. */
+  private replacementUnconnected = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly namer: TopicNamer,
     private readonly logger: Logger,
     registry?: Registry,
@@ -73,7 +77,45 @@ export class TopicProducer {
   async disconnect(): Promise<void> {
     if (!this.connected) return;
     this.connected = false;
+    await this.renewal?.catch(() => undefined);
     await this.producer.disconnect();
+  }
+
+  /**
+   * After a failed send the outcome is unknown: Kafka may have appended
+   * records whose answer never came. kafkajs then keeps sequence numbers the
+   * broker has moved past and every later send fails with
+   * OUT_OF_ORDER_SEQUENCE_NUMBER, for good (seen after a whole-cluster
+   * outage). A new producer gets a new producer id and starts clean; records
+   * the old one may have written are duplicates the caller's retry resolves
+   * (ingestion deduplicates by event id downstream).
+   */
+  private renew(failed: Producer): void {
+    if (failed !== this.producer || !this.connected) return;
+    const next = this.kafka.producer(SAFE_PRODUCER_CONFIG);
+    this.producer = next;
+    this.replacementUnconnected = false;
+    const renewal = next.connect().then(
+      () => undefined,
+      () => {
+        this.replacementUnconnected = true;
+      },
+    );
+    this.renewal = renewal.finally(() => {
+      if (this.renewal === renewal) this.renewal = undefined;
+    });
+    void failed.disconnect().catch(() => undefined);
+    this.logger.warn('producer replaced after a failed send (new producer id, clean sequence numbers)');
+  }
+
+  private async usable(): Promise<Producer> {
+    if (this.renewal) await this.renewal;
+    if (this.replacementUnconnected) {
+      const producer = this.producer;
+      await producer.connect();
+      if (producer === this.producer) this.replacementUnconnected = false;
+    }
+    return this.producer;
   }
 
   /**
@@ -107,15 +149,18 @@ export class TopicProducer {
   /** Raw bytes to an already resolved topic name: dead letters, tests and replays keep original bytes. */
   async sendMessages(physicalTopic: string, messages: Message[]): Promise<RecordMetadata[]> {
     if (messages.length === 0) return [];
+    let producer: Producer | undefined;
     try {
+      producer = await this.usable();
       const result: RecordMetadata[] = [];
       // In order, one slice at a time: per-partition order holds across slices.
       for (const chunk of chunkByBytes(messages)) {
-        result.push(...(await this.producer.send({ topic: physicalTopic, messages: chunk, acks: -1, compression: CompressionTypes.None })));
+        result.push(...(await producer.send({ topic: physicalTopic, messages: chunk, acks: -1, compression: CompressionTypes.None })));
       }
       this.sent?.inc({ topic: physicalTopic, result: 'acked' }, messages.length);
       return result;
     } catch (error) {
+      if (producer) this.renew(producer);
       this.sent?.inc({ topic: physicalTopic, result: 'failed' }, messages.length);
       this.logger.warn({ err: error, topic: physicalTopic, count: messages.length }, 'produce failed');
       throw new StoreloopError(PRODUCE_FAILED, `could not produce ${messages.length} record(s) to ${physicalTopic}`, {

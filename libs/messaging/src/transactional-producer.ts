@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Message, Producer, Transaction } from 'kafkajs';
+import type { Admin, Kafka, Message, Producer, Transaction } from 'kafkajs';
 import { StoreloopError, type Logger } from '@storeloop/observability';
+import { RepositionRequested } from './batch-consumer';
 import { chunkByBytes } from './chunking';
+import { retryKafkaCall } from './kafka-retry';
 import { SAFE_PRODUCER_CONFIG } from './producer';
 
 export const TRANSACTION_FAILED = 'MESSAGING.TRANSACTION_FAILED';
@@ -22,12 +24,25 @@ export class TransactionalProducer {
   private connected = false;
   private needsReset = false;
 
+  /**
+   * `transactionalIdPrefix` gets a random suffix, so instances never fence
+   * each other (for output that is idempotent by other means); pass
+   * `{ exactId: true }` to use it as is, so that whoever takes the id over
+   * fences the previous holder and waits for its commit in flight.
+   */
   constructor(
     kafka: Kafka,
     transactionalIdPrefix: string,
     private readonly logger: Logger,
+    options: { exactId?: boolean } = {},
   ) {
-    this.producer = kafka.producer({ ...SAFE_PRODUCER_CONFIG, transactionalId: `${transactionalIdPrefix}-${randomUUID()}` });
+    const transactionalId = options.exactId ? transactionalIdPrefix : `${transactionalIdPrefix}-${randomUUID()}`;
+    this.producer = kafka.producer({ ...SAFE_PRODUCER_CONFIG, transactionalId });
+  }
+
+  /** True after an abort failed: the transaction's outcome is unknown (it may have committed). */
+  get outcomeUnknown(): boolean {
+    return this.needsReset;
   }
 
   async connect(): Promise<void> {
@@ -78,5 +93,103 @@ export class TransactionalProducer {
         cause: error,
       });
     }
+  }
+}
+
+/**
+ * Transactions of a consume-transform-produce step, one transactional id per
+ * input partition (`<prefix>-<topic>-<partition>`), as Kafka Streams does
+ * without KIP-447. Taking a partition over (`prepare`) initialises its
+ * producer id, which fences a predecessor that still runs and makes the
+ * coordinator finish a commit the predecessor left in flight (a SIGKILL
+ * between EndTxn and its answer); only then are the group's committed
+ * offsets read. kafkajs asks for offsets without `require_stable`, so
+ * without this a new owner could start before the offsets of that commit
+ * and write its records a second time.
+ */
+export class PartitionTransactions {
+  private readonly producers = new Map<string, TransactionalProducer>();
+  private readonly preparing = new Map<string, Promise<string>>();
+  private admin?: Admin;
+  private adminConnecting?: Promise<Admin>;
+  private closed = false;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly transactionalIdPrefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  transactionalId(topic: string, partition: number): string {
+    return `${this.transactionalIdPrefix}-${topic}-${partition}`;
+  }
+
+  /**
+   * Takes the partition over for `groupId` and returns the offset to resume
+   * from: the group's committed offset once no transaction of the partition
+   * is in flight, or the log start when the group has none.
+   */
+  prepare(groupId: string, topic: string, partition: number): Promise<string> {
+    const key = `${topic}:${partition}`;
+    const running = this.preparing.get(key);
+    if (running) return running;
+    const work = this.takeOver(groupId, topic, partition).finally(() => this.preparing.delete(key));
+    this.preparing.set(key, work);
+    return work;
+  }
+
+  /** Runs one transaction on the partition's producer; `prepare` must have run since the partition was assigned. */
+  async run(topic: string, partition: number, work: (scope: TransactionScope) => Promise<void>): Promise<void> {
+    const producer = this.producers.get(`${topic}:${partition}`);
+    if (!producer || producer.outcomeUnknown) {
+      // Unknown outcome: re-reading the committed offset (after fencing) is the only safe way on.
+      throw new RepositionRequested(`transactions of ${topic}/${partition} need ${producer ? 're-initialising after an unknown outcome' : 'initialising'}`);
+    }
+    await producer.run(work);
+  }
+
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    const producers = [...this.producers.values()];
+    this.producers.clear();
+    await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = undefined;
+  }
+
+  private async takeOver(groupId: string, topic: string, partition: number): Promise<string> {
+    if (this.closed) throw new StoreloopError(TRANSACTION_FAILED, 'partition transactions are closed', { retriable: true });
+    const key = `${topic}:${partition}`;
+    const previous = this.producers.get(key);
+    this.producers.delete(key);
+    await previous?.disconnect().catch(() => undefined);
+    const producer = new TransactionalProducer(this.kafka, this.transactionalId(topic, partition), this.logger, { exactId: true });
+    // InitProducerId: fences the previous holder; kafkajs retries CONCURRENT_TRANSACTIONS until its commit or abort completes.
+    await retryKafkaCall(`initialising transactions of ${topic}/${partition}`, () => producer.connect(), { logger: this.logger });
+    this.producers.set(key, producer);
+    const admin = await this.connectedAdmin();
+    const [committed, ends] = await retryKafkaCall(
+      `reading committed offsets of ${topic}/${partition}`,
+      () => Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]),
+      { logger: this.logger },
+    );
+    const mine = committed.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition);
+    const low = ends.find((p) => p.partition === partition)?.low ?? '0';
+    const offset = mine && BigInt(mine.offset) >= 0n ? mine.offset : low;
+    this.logger.debug({ topic, partition, offset, transactionalId: this.transactionalId(topic, partition) }, 'took the partition over');
+    return offset;
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (this.admin) return this.admin;
+    this.adminConnecting ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+      return admin;
+    })().finally(() => {
+      this.adminConnecting = undefined;
+    });
+    return this.adminConnecting;
   }
 }

@@ -19,6 +19,9 @@ export interface KafkaBatchTransportOptions {
   retry?: Partial<RetryPolicy>;
   maxHandlerBatch?: number;
   fromBeginning?: boolean;
+  /** Where each partition resumes after an assignment (see `BatchConsumerOptions.resume`). */
+  resume?: (topic: string, partition: number) => Promise<string>;
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -57,6 +60,8 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       retry: this.options.retry,
       maxHandlerBatch: this.options.maxHandlerBatch,
       fromBeginning: this.options.fromBeginning,
+      resume: this.options.resume,
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
     });
     try {
       await this.consumer.start();

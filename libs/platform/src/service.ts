@@ -19,6 +19,9 @@ export interface BatchConsumerSpec {
   decoders: Record<string, MessageDecoder<unknown>>;
   retry?: Partial<RetryPolicy>;
   maxHandlerBatch?: number;
+  /** Where each partition resumes after an assignment (see `BatchConsumerOptions.resume`). */
+  resume?: (topic: string, partition: number) => Promise<string>;
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -37,6 +40,8 @@ export function connectBatchConsumer(app: INestApplication, spec: BatchConsumerS
     registry: app.get<Registry>(METRICS_REGISTRY),
     retry: spec.retry,
     maxHandlerBatch: spec.maxHandlerBatch,
+    resume: spec.resume,
+    sessionTimeoutMs: spec.sessionTimeoutMs,
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   return transport;

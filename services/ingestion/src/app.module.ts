@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { KAFKA, TransactionalProducer } from '@storeloop/messaging';
+import { KAFKA, PartitionTransactions } from '@storeloop/messaging';
 import { ROOT_LOGGER, type Logger } from '@storeloop/observability';
 import { DocsModule, PlatformModule, SecurityModule } from '@storeloop/platform';
 import type { IngestionConfig } from './config';
@@ -31,7 +31,8 @@ export class IngestionModule {
         {
           provide: RAW_TRANSACTIONS,
           inject: [KAFKA, ROOT_LOGGER],
-          useFactory: (kafka: Kafka, logger: Logger) => new TransactionalProducer(kafka, `storeloop-${SERVICE_NAME}`, logger),
+          // One transactional id per raw partition: a new owner fences the old one and waits for its commit.
+          useFactory: (kafka: Kafka, logger: Logger) => new PartitionTransactions(kafka, `storeloop-${SERVICE_NAME}-raw`, logger),
         },
         RawTransactionsLifecycle,
         IngestMetrics,

@@ -14,6 +14,8 @@ export const ingestConfigSchema = z.object({
   INGEST_CONSUME_RAW: env.bool(true),
   INGEST_CONSUMER_GROUP: z.string().min(1).default('storeloop-ingestion'),
   INGEST_MAX_HANDLER_BATCH: env.int(1000, { min: 1 }),
+  /** Raw consumer's group session: how long a crashed instance holds its partitions (and the restarted one waits to join). */
+  INGEST_SESSION_TIMEOUT_MS: env.int(10_000, { min: 6_000, max: 300_000 }),
 });
 export type IngestSettings = z.infer<typeof ingestConfigSchema>;
 

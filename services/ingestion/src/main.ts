@@ -3,6 +3,8 @@ import { connectBatchConsumer, runPlatformService } from '@storeloop/platform';
 import { IngestionModule, SERVICE_NAME } from './app.module';
 import { loadIngestionConfig } from './config';
 import { decodeRawRecord } from './intake/intake';
+import { RAW_TRANSACTIONS } from './intake/tokens';
+import type { PartitionTransactions } from '@storeloop/messaging';
 
 runPlatformService({
   service: SERVICE_NAME,
@@ -16,8 +18,11 @@ runPlatformService({
       groupId: config.ingest.INGEST_CONSUMER_GROUP,
       decoders: { [TOPICS.rawEvents.name]: decodeRawRecord },
       maxHandlerBatch: config.ingest.INGEST_MAX_HANDLER_BATCH,
+      sessionTimeoutMs: config.ingest.INGEST_SESSION_TIMEOUT_MS,
       // Valid events are never dead-lettered because Kafka or Redis is down: retry until they return.
       retry: { maxRetries: Number.MAX_SAFE_INTEGER, initialBackoffMs: 200, maxBackoffMs: 10_000 },
+      // Take each assigned partition over (fence the previous owner, let its commit finish), then resume at the committed offset.
+      resume: (topic, partition) => app.get<PartitionTransactions>(RAW_TRANSACTIONS).prepare(config.ingest.INGEST_CONSUMER_GROUP, topic, partition),
     });
   },
 });

@@ -16,7 +16,7 @@ import {
   buildRejectedItemDeadLetter,
   type BatchContext,
   type ConsumedMessage,
-  type TransactionalProducer,
+  type PartitionTransactions,
 } from '@storeloop/messaging';
 import { REDIS, type RedisClient } from '@storeloop/feature-store';
 import { ROOT_LOGGER, StoreloopError, continueTrace, traceHeaders, withTimeout, type Logger, type TraceContext } from '@storeloop/observability';
@@ -84,7 +84,7 @@ export class IngestPipeline {
   constructor(
     @Inject(REDIS) redis: RedisClient,
     @Inject(INGEST_SETTINGS) private readonly settings: IngestSettings,
-    @Inject(RAW_TRANSACTIONS) private readonly transactions: TransactionalProducer,
+    @Inject(RAW_TRANSACTIONS) private readonly transactions: PartitionTransactions,
     private readonly producer: TopicProducer,
     private readonly namer: TopicNamer,
     private readonly metrics: IngestMetrics,
@@ -219,7 +219,7 @@ export class IngestPipeline {
     }
 
     const end = this.metrics.produceDuration.startTimer({ source: 'kafka' });
-    await this.transactions.run(async (txn) => {
+    await this.transactions.run(context.topic, context.partition, async (txn) => {
       for (const [topic, records] of byTopic) await txn.send(topic, records);
       await txn.send(this.namer.physical(TOPICS.deadLetters.name), deadLetters);
       const last = messages[messages.length - 1];

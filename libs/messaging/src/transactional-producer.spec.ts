@@ -1,0 +1,107 @@
+import type { Kafka } from 'kafkajs';
+import { createLogger } from '@storeloop/observability';
+import { RepositionRequested } from './batch-consumer';
+import { PartitionTransactions } from './transactional-producer';
+
+interface FakeState {
+  transactionalIds: string[];
+  connects: string[];
+  disconnects: string[];
+  committed: Record<string, string>;
+  low: string;
+  commitFails: boolean;
+  abortFails: boolean;
+  sent: { topic: string; count: number }[];
+}
+
+/** Just enough of kafkajs for the transactions of one partition: producers that record what they do, an admin with offsets. */
+function fakeKafka(state: FakeState): Kafka {
+  return {
+    producer: ({ transactionalId }: { transactionalId: string }) => {
+      state.transactionalIds.push(transactionalId);
+      return {
+        connect: async () => void state.connects.push(transactionalId),
+        disconnect: async () => void state.disconnects.push(transactionalId),
+        transaction: async () => ({
+          send: async ({ topic, messages }: { topic: string; messages: unknown[] }) => void state.sent.push({ topic, count: messages.length }),
+          sendOffsets: async () => undefined,
+          commit: async () => {
+            if (state.commitFails) throw new Error('request timed out');
+          },
+          abort: async () => {
+            if (state.abortFails) throw new Error('INVALID_TXN_STATE');
+          },
+        }),
+      };
+    },
+    admin: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      fetchOffsets: async ({ topics }: { topics: string[] }) =>
+        topics.map((topic) => ({ topic, partitions: Object.entries(state.committed).map(([p, offset]) => ({ partition: Number(p), offset })) })),
+      fetchTopicOffsets: async () => [0, 1, 2].map((partition) => ({ partition, low: state.low, high: '1000', offset: '1000' })),
+    }),
+  } as unknown as Kafka;
+}
+
+function setup(overrides: Partial<FakeState> = {}) {
+  const state: FakeState = { transactionalIds: [], connects: [], disconnects: [], committed: {}, low: '0', commitFails: false, abortFails: false, sent: [], ...overrides };
+  return { state, transactions: new PartitionTransactions(fakeKafka(state), 'storeloop-ingestion-raw', createLogger('test', 'silent')) };
+}
+
+describe('PartitionTransactions', () => {
+  it('gives each input partition its own stable transactional id, initialised before the offset is read', async () => {
+    const { state, transactions } = setup({ committed: { 1: '420' } });
+    await expect(transactions.prepare('group', 'raw', 1)).resolves.toBe('420');
+    expect(state.transactionalIds).toEqual(['storeloop-ingestion-raw-raw-1']);
+    expect(state.connects).toEqual(['storeloop-ingestion-raw-raw-1']);
+  });
+
+  it('resumes at the log start when the group has committed nothing', async () => {
+    const { transactions } = setup({ committed: { 0: '-1' }, low: '37' });
+    await expect(transactions.prepare('group', 'raw', 0)).resolves.toBe('37');
+    await expect(transactions.prepare('group', 'raw', 2)).resolves.toBe('37');
+  });
+
+  it('shares one take-over between concurrent callers and re-initialises on the next assignment', async () => {
+    const { state, transactions } = setup({ committed: { 0: '5' } });
+    await Promise.all([transactions.prepare('g', 'raw', 0), transactions.prepare('g', 'raw', 0)]);
+    expect(state.connects).toHaveLength(1);
+    await transactions.prepare('g', 'raw', 0);
+    expect(state.connects).toHaveLength(2);
+    expect(state.disconnects).toEqual(['storeloop-ingestion-raw-raw-0']);
+  });
+
+  it('refuses to write a partition it has not taken over: the consumer repositions', async () => {
+    const { transactions } = setup();
+    await expect(transactions.run('raw', 0, async () => undefined)).rejects.toBeInstanceOf(RepositionRequested);
+  });
+
+  it('writes through the partition producer once taken over', async () => {
+    const { state, transactions } = setup({ committed: { 0: '5' } });
+    await transactions.prepare('g', 'raw', 0);
+    await transactions.run('raw', 0, async (txn) => txn.send('events', [{ value: 'a' }, { value: 'b' }]));
+    expect(state.sent).toEqual([{ topic: 'events', count: 2 }]);
+  });
+
+  it('after a commit whose outcome is unknown (abort refused) asks for a reposition instead of writing the slice again', async () => {
+    const { state, transactions } = setup({ committed: { 0: '5' }, commitFails: true, abortFails: true });
+    await transactions.prepare('g', 'raw', 0);
+    await expect(transactions.run('raw', 0, async () => undefined)).rejects.toMatchObject({ code: 'MESSAGING.TRANSACTION_FAILED' });
+    await expect(transactions.run('raw', 0, async () => undefined)).rejects.toBeInstanceOf(RepositionRequested);
+    state.commitFails = false;
+    state.abortFails = false;
+    state.committed = { 0: '9' };
+    await expect(transactions.prepare('g', 'raw', 0)).resolves.toBe('9');
+    await expect(transactions.run('raw', 0, async () => undefined)).resolves.toBeUndefined();
+  });
+
+  it('a failed commit that was aborted is retried on the same producer', async () => {
+    const { state, transactions } = setup({ committed: { 0: '5' }, commitFails: true });
+    await transactions.prepare('g', 'raw', 0);
+    await expect(transactions.run('raw', 0, async () => undefined)).rejects.toMatchObject({ code: 'MESSAGING.TRANSACTION_FAILED' });
+    state.commitFails = false;
+    await expect(transactions.run('raw', 0, async () => undefined)).resolves.toBeUndefined();
+    expect(state.connects).toHaveLength(1);
+  });
+});
