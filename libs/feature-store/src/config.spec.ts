@@ -1,5 +1,5 @@
 import { ConfigError } from '@storeloop/observability';
-import { loadRedisSettings, redisDatabase } from './config';
+import { loadRedisSettings, redisDatabase, redisTlsEnabled } from './config';
 
 function problemsOf(source: Record<string, string>): string[] {
   try {
@@ -54,6 +54,14 @@ describe('loadRedisSettings', () => {
     ]);
   });
 
+  it('takes a CA file only with TLS on (REDIS_TLS or a rediss:// URL), rather than connecting in plaintext', () => {
+    expect(problemsOf({ REDIS_TLS_CA_FILE: '/etc/redis/ca.pem' })).toEqual([
+      'REDIS_TLS_CA_FILE: set, but TLS is off: set REDIS_TLS=true or use a rediss:// REDIS_URL (got "/etc/redis/ca.pem")',
+    ]);
+    expect(loadRedisSettings({ REDIS_TLS: 'true', REDIS_TLS_CA_FILE: '/etc/redis/ca.pem' }).REDIS_TLS_CA_FILE).toBe('/etc/redis/ca.pem');
+    expect(loadRedisSettings({ REDIS_URL: 'rediss://cache:6380/0', REDIS_TLS_CA_FILE: '/etc/redis/ca.pem' }).REDIS_TLS_CA_FILE).toBe('/etc/redis/ca.pem');
+  });
+
   it('never shows the password in a problem', () => {
     const problems = problemsOf({ REDIS_PASSWORD: 'hunter2', REDIS_COMMAND_TIMEOUT_MS: '1' });
     expect(problems).toEqual([expect.stringMatching(/^REDIS_COMMAND_TIMEOUT_MS: /)]);
@@ -85,5 +93,15 @@ describe('REDIS_URL database path', () => {
   it('hides the password of a bad URL in the error', () => {
     expect(() => loadRedisSettings({ REDIS_URL: 'redis://app:s3cret@cache:6379/abc' })).toThrow(/redis:\/\/app:\[redacted\]@cache/);
     expect(() => loadRedisSettings({ REDIS_URL: 'redis://app:s3cret@cache:6379/abc' })).not.toThrow(/s3cret/);
+  });
+});
+
+describe('redisTlsEnabled', () => {
+  it('is on with REDIS_TLS or a rediss:// single-node URL', () => {
+    expect(redisTlsEnabled(loadRedisSettings({}))).toBe(false);
+    expect(redisTlsEnabled(loadRedisSettings({ REDIS_TLS: 'true' }))).toBe(true);
+    expect(redisTlsEnabled(loadRedisSettings({ REDIS_URL: 'rediss://cache:6380' }))).toBe(true);
+    // Cluster nodes are host:port: only REDIS_TLS turns TLS on there.
+    expect(redisTlsEnabled(loadRedisSettings({ REDIS_URL: 'rediss://cache:6380', REDIS_CLUSTER_NODES: 'r-0:7000' }))).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@storeloop/observability';
-import { loadKafkaSettings, toKafkaJsConfig } from './config';
+import { kafkaStartupError, loadKafkaSettings, toKafkaJsConfig } from './config';
 
 function problemsOf(source: Record<string, string>): string[] {
   try {
@@ -67,6 +67,11 @@ describe('loadKafkaSettings', () => {
     expect(loadKafkaSettings({ KAFKA_TOPIC_PREFIX: 'ci-42.run_1.' }).KAFKA_TOPIC_PREFIX).toBe('ci-42.run_1.');
   });
 
+  it('refuses a CA file without TLS rather than connecting in plaintext', () => {
+    expect(problemsOf({ KAFKA_SSL_CA_FILE: '/etc/kafka/ca.pem' })).toEqual(['KAFKA_SSL_CA_FILE: set, but KAFKA_SSL is off: set KAFKA_SSL=true (got "/etc/kafka/ca.pem")']);
+    expect(loadKafkaSettings({ KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/etc/kafka/ca.pem' }).KAFKA_SSL_CA_FILE).toBe('/etc/kafka/ca.pem');
+  });
+
   it('rejects timeouts below 100 ms and replication factors below -1', () => {
     const problems = problemsOf({ KAFKA_CONNECTION_TIMEOUT_MS: '50', KAFKA_TOPIC_REPLICATION_FACTOR: '-2' });
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['KAFKA_CONNECTION_TIMEOUT_MS', 'KAFKA_TOPIC_REPLICATION_FACTOR']);
@@ -115,5 +120,48 @@ describe('toKafkaJsConfig', () => {
       KAFKA_SASL_PASSWORD: 's3cret',
     });
     expect(toKafkaJsConfig(settings, 'c').sasl).toEqual({ mechanism: 'scram-sha-256', username: 'features', password: 's3cret' });
+  });
+});
+
+describe('kafkaStartupError', () => {
+  const settings = loadKafkaSettings({
+    KAFKA_BROKERS: 'k-0:9093,k-1:9093',
+    KAFKA_SSL: 'true',
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: 'storeloop',
+    KAFKA_SASL_PASSWORD: 'hunter2',
+  });
+  const kafkaJsError = (name: string, message: string, extra: Record<string, unknown> = {}) =>
+    Object.assign(new Error(message), { name, retriable: false, ...extra });
+
+  it('turns a rejected SASL login into KAFKA.AUTH_FAILED naming the user and the settings, never the password', () => {
+    const error = kafkaStartupError(
+      kafkaJsError('KafkaJSSASLAuthenticationError', 'SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials'),
+      settings,
+    );
+    expect(error).toMatchObject({ code: 'KAFKA.AUTH_FAILED', retriable: false });
+    expect(error?.message).toMatch(/^Kafka SASL authentication failed for user storeloop \(SCRAM-SHA-512\) at k-0:9093,k-1:9093: check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/);
+    expect(error?.message).not.toContain('hunter2');
+  });
+
+  it('finds the cause inside a retries-exceeded error, and an unsupported mechanism counts as an auth failure', () => {
+    const unsupported = kafkaJsError('KafkaJSProtocolError', 'The broker does not support the requested SASL mechanism', { type: 'UNSUPPORTED_SASL_MECHANISM' });
+    const wrapped = kafkaJsError('KafkaJSNumberOfRetriesExceeded', unsupported.message, { cause: unsupported });
+    expect(kafkaStartupError(wrapped, settings)?.code).toBe('KAFKA.AUTH_FAILED');
+  });
+
+  it('turns an untrusted broker certificate into KAFKA.TLS_FAILED', () => {
+    const connection = kafkaJsError('KafkaJSConnectionError', 'Connection error: self-signed certificate in certificate chain', { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    const error = kafkaStartupError(kafkaJsError('KafkaJSNumberOfRetriesExceeded', connection.message, { cause: connection }), settings);
+    expect(error).toMatchObject({ code: 'KAFKA.TLS_FAILED' });
+    expect(error?.message).toContain('SELF_SIGNED_CERT_IN_CHAIN');
+    expect(error?.message).toContain('KAFKA_SSL_CA_FILE');
+  });
+
+  it('leaves other failures (a broker down) alone', () => {
+    const refused = kafkaJsError('KafkaJSConnectionError', 'Connection error: connect ECONNREFUSED 127.0.0.1:9093', { code: 'ECONNREFUSED' });
+    expect(kafkaStartupError(kafkaJsError('KafkaJSNumberOfRetriesExceeded', refused.message, { cause: refused }), settings)).toBeUndefined();
+    expect(kafkaStartupError(new Error('boom'), settings)).toBeUndefined();
+    expect(kafkaStartupError(undefined, settings)).toBeUndefined();
   });
 });

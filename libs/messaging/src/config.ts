@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { env, parseEnv } from '@storeloop/observability';
+import { StoreloopError, env, parseEnv } from '@storeloop/observability';
 import type { KafkaConfig as KafkaJsConfig, SASLOptions } from 'kafkajs';
 
 /** Every Kafka setting a service reads, with its default. Documented in the README. */
@@ -25,6 +25,9 @@ export const kafkaConfigSchema = z
   })
   // Cross-field rule; zod runs it once every field is valid.
   .superRefine((c, ctx) => {
+    if (c.KAFKA_SSL_CA_FILE && !c.KAFKA_SSL) {
+      ctx.addIssue({ code: 'custom', path: ['KAFKA_SSL_CA_FILE'], message: 'set, but KAFKA_SSL is off: set KAFKA_SSL=true' });
+    }
     if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
       for (const name of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const) {
         if (!c[name]) ctx.addIssue({ code: 'custom', path: [name], message: `required when KAFKA_SASL_MECHANISM is set` });
@@ -61,4 +64,59 @@ export function toKafkaJsConfig(settings: KafkaSettings, clientId: string): Kafk
     ...(ssl ? { ssl } : {}),
     ...(sasl ? { sasl } : {}),
   };
+}
+
+/** Node's codes for a broker certificate the client does not trust or that names another host. */
+const TLS_CERT_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The error and its causes, outermost first (kafkajs wraps the last failure in KafkaJSNumberOfRetriesExceeded). */
+function causeChain(error: unknown): Record<string, unknown>[] {
+  const chain: Record<string, unknown>[] = [];
+  for (let e = error; e && typeof e === 'object' && chain.length < 8; e = (e as { cause?: unknown }).cause) {
+    chain.push(e as Record<string, unknown>);
+  }
+  return chain;
+}
+
+/**
+ * A Kafka connection failure that retrying cannot fix, as the error the service
+ * refuses to start with: KAFKA.AUTH_FAILED (the broker rejected the SASL
+ * credentials or mechanism) or KAFKA.TLS_FAILED (the broker's certificate is not
+ * trusted). Names the user and the settings to check, never the password.
+ * Undefined for anything else (a broker down, timeouts).
+ */
+export function kafkaStartupError(error: unknown, settings: KafkaSettings): StoreloopError | undefined {
+  const chain = causeChain(error);
+  const brokers = settings.KAFKA_BROKERS.join(',');
+  const auth = chain.find(
+    (e) => e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED' || e.type === 'UNSUPPORTED_SASL_MECHANISM',
+  );
+  if (auth) {
+    const mechanism = settings.KAFKA_SASL_MECHANISM?.toUpperCase() ?? 'no SASL mechanism';
+    const user = settings.KAFKA_SASL_USERNAME ?? '(none)';
+    return new StoreloopError(
+      'KAFKA.AUTH_FAILED',
+      `Kafka SASL authentication failed for user ${user} (${mechanism}) at ${brokers}: check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (broker: ${String(auth.message)})`,
+      { cause: error, retriable: false },
+    );
+  }
+  const tls = chain.find((e) => typeof e.code === 'string' && (TLS_CERT_CODES.has(e.code) || e.code.startsWith('ERR_SSL_')));
+  if (tls) {
+    return new StoreloopError(
+      'KAFKA.TLS_FAILED',
+      `TLS to Kafka at ${brokers} failed (${String(tls.code)}: ${String(tls.message)}): check KAFKA_SSL_CA_FILE and the broker certificate`,
+      { cause: error, retriable: false },
+    );
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import { METRICS_REGISTRY, ROOT_LOGGER, type Logger, type ReadinessProbe } from '@storeloop/observability';
 import { TOPICS } from '@storeloop/contracts';
 import { createKafka } from './client';
-import type { KafkaSettings } from './config';
+import { kafkaStartupError, type KafkaSettings } from './config';
 import { TopicProducer } from './producer';
 import { provisionTopics, type TopicSpec } from './provisioning';
 import { TopicNamer } from './topic-namer';
@@ -59,7 +59,10 @@ export class KafkaLifecycle implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.admin.connect();
+    // Wrong credentials or an untrusted certificate refuse the start with a stable code (KAFKA.AUTH_FAILED / KAFKA.TLS_FAILED).
+    await this.admin.connect().catch((error: unknown) => {
+      throw kafkaStartupError(error, this.settings) ?? error;
+    });
     if (this.settings.KAFKA_PROVISION_TOPICS) {
       await provisionTopics(this.admin, this.topics, this.namer, {
         replicationFactor: this.settings.KAFKA_TOPIC_REPLICATION_FACTOR,

@@ -4,7 +4,7 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import { ConfigError } from './config';
 import { createLogger } from './logger';
-import { errorMessage } from './errors';
+import { errorCode, errorMessage } from './errors';
 
 /** EX_CONFIG from sysexits.h: the service refuses to start on bad configuration. */
 export const EXIT_CONFIG = 78;
@@ -81,7 +81,8 @@ export async function startService<C>(options: ServiceStartOptions<C>): Promise<
 /** Entry-point wrapper: an unexpected boot failure is logged as JSON and exits non-zero. */
 export function runMain(service: string, main: () => Promise<unknown>): void {
   main().catch((error: unknown) => {
-    createLogger(service).fatal({ err: error }, `failed to start: ${errorMessage(error)}`);
+    // `code` is the error's stable code (KAFKA.AUTH_FAILED, REDIS.TLS_FAILED, ...) when it has one.
+    createLogger(service).fatal({ code: errorCode(error, 'STARTUP.FAILED'), err: error }, `failed to start: ${errorMessage(error)}`);
     process.exit(1);
   });
 }
