@@ -5,7 +5,7 @@ import { REDIS, type RedisClient } from '@storeloop/feature-store';
 import { KAFKA, TopicNamer } from '@storeloop/messaging';
 import { createArtifactStore, initTfBackend, type ArtifactStore } from '@storeloop/ml';
 import { METRICS_REGISTRY, READINESS_PROBES, ROOT_LOGGER, type Logger, type ReadinessProbe } from '@storeloop/observability';
-import { DocsModule, PlatformModule, SecurityModule } from '@storeloop/platform';
+import { DocsModule, PlatformModule, RateLimiter, SecurityModule } from '@storeloop/platform';
 import { Catalogs } from './catalog/catalogs';
 import type { InferenceConfig, InferenceSettings } from './config';
 import { DASHBOARD_CONTROLLERS, dashboardProviders } from './dashboard/dashboard-providers';
@@ -13,11 +13,14 @@ import { inferenceOpenApi } from './docs/openapi';
 import { FeedbackLog, feedbackLogOptions } from './feedback/feedback-log';
 import { OnlineMetrics } from './feedback/online-metrics';
 import { AdminController } from './http/admin.controller';
+import { BoundedRateLimiter } from './http/bounded-rate-limiter';
 import { FeedbackController } from './http/feedback.controller';
 import { InferenceMetrics } from './http/inference-metrics';
 import { RecommendationsController } from './http/recommendations.controller';
 import { ModelRegistry } from './models/model-registry';
 import { RecommendationEngine } from './recommend/engine';
+import { FeatureStoreGate } from './recommend/feature-store-gate';
+import { relaxRedisReadiness } from './recommend/feature-store-readiness';
 import { SegmentProfiles } from './recommend/segment-profiles';
 import { ARTIFACT_STORE, INFERENCE_SETTINGS } from './tokens';
 
@@ -84,6 +87,25 @@ export class InferenceModule {
       controllers: [RecommendationsController, FeedbackController, AdminController, ...DASHBOARD_CONTROLLERS],
       providers: [
         { provide: INFERENCE_SETTINGS, useValue: settings },
+        {
+          provide: FeatureStoreGate,
+          inject: [REDIS, ROOT_LOGGER],
+          useFactory: (redis: RedisClient, logger: Logger) =>
+            new FeatureStoreGate(redis, {
+              deadlineMs: settings.INFERENCE_REDIS_DEADLINE_MS,
+              retryMs: settings.INFERENCE_REDIS_RETRY_MS,
+              onChange: (available, detail) =>
+                available
+                  ? logger.warn({ component: 'feature-store' }, detail)
+                  : logger.warn({ component: 'feature-store', code: 'INFERENCE.FEATURE_STORE_UNAVAILABLE', detail }, 'feature store unavailable: lists answered degraded from memory, propensity and segment 503'),
+            }),
+        },
+        // The guard of this module's controllers gets this limiter: it skips Redis at once while the gate is closed.
+        {
+          provide: RateLimiter,
+          inject: [REDIS, ROOT_LOGGER, METRICS_REGISTRY, FeatureStoreGate],
+          useFactory: (redis: RedisClient, logger: Logger, registry: Registry, gate: FeatureStoreGate) => new BoundedRateLimiter(redis, logger, registry, gate),
+        },
         { provide: ARTIFACT_STORE, useFactory: () => createArtifactStore(config.artifacts) },
         {
           provide: ModelRegistry,
@@ -96,14 +118,16 @@ export class InferenceModule {
           useFactory: (redis: RedisClient, logger: Logger, registry: Registry, models: ModelRegistry, probes: ReadinessProbe[]) => {
             const catalogs = new Catalogs({ redis, tenants: settings.INFERENCE_TENANTS, refreshMs: settings.INFERENCE_CATALOG_REFRESH_MS, logger, registry });
             probes.push(servingProbe(models, catalogs));
+            // Redis down does not take the instance out of rotation once it has a catalogue to answer degraded from.
+            relaxRedisReadiness(probes, () => catalogs.loaded(), Math.max(1, Math.floor(config.http.HEALTH_CHECK_TIMEOUT_MS / 2)));
             return catalogs;
           },
         },
         {
           provide: RecommendationEngine,
-          inject: [REDIS, ModelRegistry, Catalogs],
-          useFactory: (redis: RedisClient, registry: ModelRegistry, catalogs: Catalogs) =>
-            new RecommendationEngine({ settings: settings as InferenceSettings, redis, registry, catalog: (tenant) => catalogs.snapshot(tenant) }),
+          inject: [REDIS, ModelRegistry, Catalogs, FeatureStoreGate],
+          useFactory: (redis: RedisClient, registry: ModelRegistry, catalogs: Catalogs, featureStore: FeatureStoreGate) =>
+            new RecommendationEngine({ settings: settings as InferenceSettings, redis, registry, catalog: (tenant) => catalogs.snapshot(tenant), featureStore }),
         },
         {
           provide: FeedbackLog,
@@ -112,8 +136,9 @@ export class InferenceModule {
         },
         {
           provide: OnlineMetrics,
-          inject: [KAFKA, TopicNamer, REDIS, ROOT_LOGGER, METRICS_REGISTRY],
-          useFactory: (kafka: Kafka, namer: TopicNamer, redis: RedisClient, logger: Logger, registry: Registry) => new OnlineMetrics({ kafka, namer, redis, logger, registry, settings: config.online }),
+          inject: [KAFKA, TopicNamer, REDIS, ROOT_LOGGER, METRICS_REGISTRY, FeatureStoreGate],
+          useFactory: (kafka: Kafka, namer: TopicNamer, redis: RedisClient, logger: Logger, registry: Registry, featureStore: FeatureStoreGate) =>
+            new OnlineMetrics({ kafka, namer, redis, logger, registry, settings: config.online, featureStore }),
         },
         {
           provide: SegmentProfiles,

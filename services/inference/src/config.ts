@@ -69,6 +69,15 @@ export const inferenceConfigSchema = z
     INFERENCE_MAX_PER_CATEGORY: env.int(0, { min: 0, max: 500 }),
     /** How often the item catalogue (features, popularity, neighbours, stock) is reloaded from Redis. */
     INFERENCE_CATALOG_REFRESH_MS: env.int(30_000, { min: 500, max: MAX_TIMER_MS }),
+    /**
+     * A feature store read on the request path (the user's view, stock at a
+     * store) not answered within this is abandoned and the request answered
+     * degraded (or 503 where nothing can be answered without it). Well under
+     * REDIS_COMMAND_TIMEOUT_MS: ioredis would hold a command that long.
+     */
+    INFERENCE_REDIS_DEADLINE_MS: env.int(200, { min: 5, max: 60_000 }),
+    /** After a failed or late read, requests skip the feature store for this long before one tries again; 0: every request tries. */
+    INFERENCE_REDIS_RETRY_MS: env.int(1_000, { min: 0, max: 600_000 }),
     /** Requests answered per `POST /v1/recommendations:batch`. */
     INFERENCE_BATCH_MAX_USERS: env.int(100, { min: 1, max: 1_000 }),
     /** Users per `POST /v1/propensity`; without `sku` each costs a full answer (~3 ms of CPU on the event loop). */

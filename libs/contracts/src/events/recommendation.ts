@@ -19,6 +19,12 @@ export const recommendationServedData = z
     surface: identifier(),
     /** The product the list was built around (similar items on a product page). */
     contextSku: identifier().optional(),
+    /**
+     * True when the list was answered degraded: built without the feature
+     * store (Redis down or slow), from popularity and item neighbours held in
+     * memory, without the user's history. Absent on a normal answer.
+     */
+    degraded: z.boolean().optional(),
     // Empty is allowed: "served nothing" is an answer whose outcome still counts.
     items: z.array(recommendedItem),
   })

@@ -52,6 +52,11 @@ export class Catalogs {
     for (const catalog of this.catalogs.values()) catalog.stop();
   }
 
+  /** Every tenant has a snapshot loaded from Redis at least once (what a degraded answer is built from). */
+  loaded(): boolean {
+    return [...this.catalogs.values()].every((catalog) => catalog.snapshot.generation > 0);
+  }
+
   status() {
     return Object.fromEntries([...this.catalogs].map(([tenant, catalog]) => [tenant, { items: catalog.snapshot.items.size, refreshedAt: catalog.snapshot.refreshedAt }]));
   }

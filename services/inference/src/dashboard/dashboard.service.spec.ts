@@ -37,7 +37,7 @@ function world(options: { env?: Record<string, string>; routes?: Record<string, 
     return route(init);
   }) as typeof globalThis.fetch;
   const requests: RecommendRequest[] = [];
-  const answer: Recommendation = { recommendationId: 'r1', tenant: 'default', userId: 'u1', surface: 'dashboard-preview', modelName: 'ranker', modelVersion: 'v2', arm: 'champion', coldStart: false, items: [{ sku: 's1', score: 0.9, position: 1, reason: 'bought together with s0', source: 'co-purchased' }] };
+  const answer: Recommendation = { recommendationId: 'r1', tenant: 'default', userId: 'u1', surface: 'dashboard-preview', modelName: 'ranker', modelVersion: 'v2', arm: 'champion', coldStart: false, degraded: false, items: [{ sku: 's1', score: 0.9, position: 1, reason: 'bought together with s0', source: 'co-purchased' }] };
   const metrics = new Registry();
   const deps: DashboardDeps = {
     settings: dashboardConfigSchema.parse({ DASHBOARD_TARGETS: TARGETS, ...(options.noKey ? {} : { DASHBOARD_API_KEY: KEY }), DASHBOARD_SCRAPE_INTERVAL_MS: '60000', ...options.env }),

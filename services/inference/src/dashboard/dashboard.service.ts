@@ -7,6 +7,7 @@ import type { InferenceSettings } from '../config';
 import type { OnlineMetrics, OnlineModelMetrics } from '../feedback/online-metrics';
 import type { ModelRegistry } from '../models/model-registry';
 import type { Recommendation, RecommendationEngine } from '../recommend/engine';
+import { FeatureStoreUnavailable } from '../recommend/feature-store-gate';
 import type { DashboardSettings } from './dashboard-settings';
 import { SeriesWindow, type PlottedSeries } from './series-window';
 
@@ -172,8 +173,13 @@ export class DashboardService {
   /** Versions from the training service (offline metrics, curves) joined with what this instance serves and the online figures. */
   async models(): Promise<{ modelName: string; challengerShare: number; versions: VersionRow[]; training: SourceError | null }> {
     const status = this.deps.registry.status();
-    const [online, training] = await Promise.all([this.deps.online.snapshot(), this.trainingVersions(status.modelName)]);
-    const onlineByVersion = new Map(online.filter((row) => row.modelName === null || row.modelName === status.modelName).map((row) => [row.version, row]));
+    // Redis down or slow: the versions without their online figures (the page says "no data"), not an error.
+    const online = this.deps.online.snapshot().catch((error: unknown) => {
+      if (error instanceof FeatureStoreUnavailable) return [];
+      throw error;
+    });
+    const [onlineRows, training] = await Promise.all([online, this.trainingVersions(status.modelName)]);
+    const onlineByVersion = new Map(onlineRows.filter((row) => row.modelName === null || row.modelName === status.modelName).map((row) => [row.version, row]));
     const serving = (version: string) => (status.champion?.version === version ? 'champion' : status.challenger?.version === version ? 'challenger' : null);
     const onlineOf = (version: string) => {
       const row = onlineByVersion.get(version);

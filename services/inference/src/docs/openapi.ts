@@ -22,6 +22,19 @@ const auth = (scope: string) => ({
 
 const badRequest = (codes: string[]) => ({ '400': problemResponse('Malformed parameters or body.', codes) });
 
+const degradedHeader = {
+  'Storeloop-Degraded': {
+    description: 'Present on a degraded answer, naming why (`feature-store-unavailable`): the list was built from memory without the feature store.',
+    schema: { type: 'string', enum: ['feature-store-unavailable'] },
+  },
+};
+
+const featureStoreUnavailable = (what: string) => ({
+  description: `${what} needs the user's features and the feature store (Redis) is down or slow: retry after \`Retry-After\` seconds. A dependency fault, not one of this service. Codes: ${INFERENCE_ERRORS.featureStoreUnavailable}.`,
+  headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds (INFERENCE_REDIS_RETRY_MS, at least 1).' } },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
 const query = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, schema, description });
 const path = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
 
@@ -58,6 +71,12 @@ const recommendation = {
     modelVersion: { type: 'string', description: '"popularity" for a cold-start answer.' },
     arm: { type: 'string', enum: ['champion', 'challenger', 'cold-start'] },
     coldStart: { type: 'boolean', description: 'True when the user is unknown or has no usable history: the list is popularity.' },
+    degraded: {
+      type: 'boolean',
+      description:
+        'True when the feature store (Redis) could not be read within INFERENCE_REDIS_DEADLINE_MS: the list comes from memory (popularity of the last catalogue snapshot, the model\'s embeddings and the item neighbours) without the user\'s history and the rules that need it; with `store`, stock follows INFERENCE_UNKNOWN_STOCK. Also the Storeloop-Degraded header.',
+    },
+    degradedReason: { type: 'string', enum: ['FEATURE_STORE_UNAVAILABLE'], description: 'Why, when degraded.' },
     items: { type: 'array', items: { $ref: '#/components/schemas/RecommendedItem' } },
   },
 };
@@ -84,7 +103,7 @@ export function inferenceOpenApi(): Record<string, unknown> {
           description:
             'Candidates from the serving version\'s item embeddings (the user\'s last items), items bought or viewed together with them and popular items; purchased, excluded, inactive and out-of-stock items left out; re-ranked by the scorer; at most INFERENCE_MAX_PER_CATEGORY per category. An unknown user is not an error: the answer is popularity (in `category` or the user\'s favourite category), marked coldStart.',
           parameters: [path('userId', 'The shopper.'), ...common, query('category', 'Only items under this category path (levels joined by " > ").')],
-          responses: { '200': json({ $ref: '#/components/schemas/Recommendation' }, 'The list.'), ...badRequest([INFERENCE_ERRORS.paramInvalid, INFERENCE_ERRORS.tenantUnknown]), ...auth('infer') },
+          responses: { '200': { ...json({ $ref: '#/components/schemas/Recommendation' }, 'The list (`degraded: true` when built without the feature store).'), headers: degradedHeader }, ...badRequest([INFERENCE_ERRORS.paramInvalid, INFERENCE_ERRORS.tenantUnknown]), ...auth('infer') },
         },
       },
       '/v1/recommendations:batch': {
@@ -111,7 +130,10 @@ export function inferenceOpenApi(): Record<string, unknown> {
             },
           },
           responses: {
-            '200': json({ type: 'object', properties: { results: { type: 'array', items: { $ref: '#/components/schemas/Recommendation' } } } }, 'One answer per request, in order.'),
+            '200': {
+              ...json({ type: 'object', properties: { results: { type: 'array', items: { $ref: '#/components/schemas/Recommendation' } } } }, 'One answer per request, in order (each `degraded: true` when built without the feature store).'),
+              headers: degradedHeader,
+            },
             ...badRequest([INFERENCE_ERRORS.bodyInvalid, INFERENCE_ERRORS.paramInvalid, INFERENCE_ERRORS.tenantUnknown]),
             ...auth('infer'),
           },
@@ -123,7 +145,7 @@ export function inferenceOpenApi(): Record<string, unknown> {
           description: 'Nearest items in the item embeddings, then items bought and viewed together with it, then popular items of its category. With `userId` the answer is an impression and uses the user\'s A/B arm.',
           parameters: [path('itemId', 'The item (SKU).'), ...common, query('userId', 'The shopper looking, when known.')],
           responses: {
-            '200': json({ $ref: '#/components/schemas/Recommendation' }, 'The list (userId null without one).'),
+            '200': { ...json({ $ref: '#/components/schemas/Recommendation' }, 'The list (userId null without one; `degraded: true` when a feature store read for `userId` or `store` was skipped).'), headers: degradedHeader },
             '404': problemResponse('Neither the model nor the feature store knows the item.', [INFERENCE_ERRORS.itemUnknown]),
             ...badRequest([INFERENCE_ERRORS.paramInvalid, INFERENCE_ERRORS.tenantUnknown]),
             ...auth('infer'),
@@ -153,7 +175,10 @@ export function inferenceOpenApi(): Record<string, unknown> {
               },
               'One prediction per user, in order.',
             ),
-            '503': problemResponse('No version with a scorer is loaded yet.', [INFERENCE_ERRORS.noModel]),
+            '503': {
+              ...problemResponse('No version with a scorer is loaded yet, or the feature store is unavailable (with Retry-After).', [INFERENCE_ERRORS.noModel, INFERENCE_ERRORS.featureStoreUnavailable]),
+              headers: featureStoreUnavailable('Propensity').headers,
+            },
             ...badRequest([INFERENCE_ERRORS.bodyInvalid, INFERENCE_ERRORS.tenantUnknown]),
             ...auth('infer'),
           },
@@ -176,6 +201,7 @@ export function inferenceOpenApi(): Record<string, unknown> {
               },
               'The segment, or null when the user has none yet.',
             ),
+            '503': featureStoreUnavailable('A segment'),
             ...badRequest([INFERENCE_ERRORS.paramInvalid, INFERENCE_ERRORS.tenantUnknown]),
             ...auth('infer'),
           },
@@ -213,7 +239,12 @@ export function inferenceOpenApi(): Record<string, unknown> {
         },
       },
       '/v1/admin/models/reload': { post: { summary: 'Re-read the champion pointer and challenger now', responses: { '200': json({ type: 'object' }, 'Status after.'), ...auth('admin') } } },
-      '/v1/admin/catalog/refresh': { post: { summary: 'Reload the item catalogue from Redis now', responses: { '200': json({ type: 'object' }, 'Items per tenant.'), ...auth('admin') } } },
+      '/v1/admin/catalog/refresh': {
+        post: {
+          summary: 'Reload the item catalogue from Redis now',
+          responses: { '200': json({ type: 'object' }, 'Items per tenant.'), '503': featureStoreUnavailable('A catalogue reload (the previous snapshot keeps serving)'), ...auth('admin') },
+        },
+      },
       '/v1/admin/dashboard/series': {
         get: {
           summary: "Dashboard: events/s and consumer lag per DASHBOARD_TARGETS service (the targets' /metrics, scraped only while a page polls), and each target's scrape state",

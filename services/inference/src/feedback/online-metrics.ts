@@ -5,6 +5,7 @@ import { EventType, TOPICS, type ParsedTopicPayloads } from '@storeloop/contract
 import type { RedisClient } from '@storeloop/feature-store';
 import { BatchConsumer, TopicProducer, contractDecoder, retryKafkaCall, type BatchContext, type ConsumedMessage, type TopicNamer } from '@storeloop/messaging';
 import { StoreloopError, env, getOrCreateCounter, getOrCreateGauge, type Logger } from '@storeloop/observability';
+import type { FeatureStoreGate } from '../recommend/feature-store-gate';
 
 const HOUR_MS = 3_600_000;
 const MAX_TIMER_MS = 2_147_483_647;
@@ -454,6 +455,13 @@ export interface OnlineMetricsOptions {
   settings: OnlineMetricsSettings;
   /** Producer for dead letters; one is created (and closed on stop) when absent. */
   deadLetterProducer?: TopicProducer;
+  /**
+   * Bounds the reads of the figures (admin, dashboard, gauges) while Redis is
+   * down or slow: they fail fast with FeatureStoreUnavailable instead of
+   * waiting for ioredis. The counting consumer does not use it: it retries
+   * with backoff until Redis is back.
+   */
+  featureStore?: FeatureStoreGate;
 }
 
 /**
@@ -539,16 +547,21 @@ export class OnlineMetrics {
 
   /** Every model version's counters, from Redis (global across replicas). */
   async snapshot(): Promise<OnlineModelMetrics[]> {
-    return (await readOnlineMetrics(this.options.redis, this.group)).models;
+    return (await this.read()).models;
   }
 
   async unattributed(): Promise<UnattributedOutcomes> {
-    return (await readOnlineMetrics(this.options.redis, this.group)).unattributed;
+    return (await this.read()).unattributed;
+  }
+
+  private read(): ReturnType<typeof readOnlineMetrics> {
+    const read = () => readOnlineMetrics(this.options.redis, this.group);
+    return this.options.featureStore ? this.options.featureStore.read(read) : read();
   }
 
   /** Sets the gauges from Redis; versions gone from Redis (a wiped store) leave the gauges too. */
   async refreshGauges(): Promise<void> {
-    const { models, unattributed } = await readOnlineMetrics(this.options.redis, this.group);
+    const { models, unattributed } = await this.read();
     const { impressions, clicks, purchases, ctr, conversion } = this.gauges;
     for (const gauge of [impressions, clicks, purchases, ctr, conversion]) gauge.reset();
     for (const row of models) {

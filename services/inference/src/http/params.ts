@@ -12,6 +12,8 @@ export const INFERENCE_ERRORS = {
   itemUnknown: 'INFERENCE.ITEM_UNKNOWN',
   feedbackUnavailable: 'INFERENCE.FEEDBACK_UNAVAILABLE',
   challengerMissing: 'INFERENCE.CHALLENGER_MISSING',
+  /** Propensity, segment (and the admin reads of Redis) while the feature store is down or slow: 503 with Retry-After. */
+  featureStoreUnavailable: 'INFERENCE.FEATURE_STORE_UNAVAILABLE',
 } as const;
 
 const id = identifier();

@@ -7,12 +7,22 @@ import type { ModelRegistry } from '../models/model-registry';
 import type { ServingModel } from '../models/serving-model';
 import { EmbeddingIndex } from '../serving/embedding-index';
 import { RecommendationEngine } from './engine';
+import { FeatureStoreUnavailable } from './feature-store-gate';
 import { servedEvent } from './served-event';
 
 const users = new Map<string, UserFeatureView>();
+/** How the fake feature store answers user reads: normally, never (Redis stopped), or with a connection error. */
+const userReads: { mode: 'ok' | 'hang' | 'fail' } = { mode: 'ok' };
 jest.mock('@storeloop/feature-store', () => {
   const actual = jest.requireActual('@storeloop/feature-store');
-  return { ...actual, readUserViews: jest.fn(async (_redis: unknown, ids: string[]) => ids.map((id) => users.get(id) ?? actual.emptyUserView('default', id, new Date().toISOString()))) };
+  return {
+    ...actual,
+    readUserViews: jest.fn(async (_redis: unknown, ids: string[]) => {
+      if (userReads.mode === 'hang') return new Promise(() => undefined);
+      if (userReads.mode === 'fail') throw new Error('Connection is closed.');
+      return ids.map((id) => users.get(id) ?? actual.emptyUserView('default', id, new Date().toISOString()));
+    }),
+  };
 });
 
 const AS_OF = '2026-11-28T12:00:00.000Z';
@@ -45,8 +55,9 @@ function model(): ServingModel {
 }
 
 /** Units per store from a fake Redis pipeline (the stock check at answer time). */
-function fakeRedis(stock: Record<string, number | null>): RedisClient {
+function fakeRedis(stock: Record<string, number | null>, options: { status?: string; stockHangs?: boolean } = {}): RedisClient {
   return {
+    status: options.status ?? 'ready',
     pipeline() {
       const keys: string[] = [];
       const chain = {
@@ -55,6 +66,7 @@ function fakeRedis(stock: Record<string, number | null>): RedisClient {
           return chain;
         },
         async exec() {
+          if (options.stockHangs) return new Promise(() => undefined);
           return keys.map((key) => {
             const sku = /\{i:([^}]+)\}/.exec(key)![1];
             const units = stock[sku];
@@ -67,16 +79,24 @@ function fakeRedis(stock: Record<string, number | null>): RedisClient {
   } as unknown as RedisClient;
 }
 
-function engine(env: Record<string, string> = {}, stock: Record<string, number | null> = {}, overrides: Record<string, Partial<ItemFeatureView>> = {}) {
+function engine(
+  env: Record<string, string> = {},
+  stock: Record<string, number | null> = {},
+  overrides: Record<string, Partial<ItemFeatureView>> = {},
+  redisOptions: { status?: string; stockHangs?: boolean } = {},
+) {
   const serving = model();
   const views = [...SKUS, ...Array.from({ length: 10 }, (_, i) => `c${i}`)].map((sku) => item(sku, overrides[sku]));
   const snapshot = buildSnapshot('default', views, 1);
   const registry = { modelName: 'ranker', champion: serving, challenger: null, choose: () => ({ model: serving, arm: 'champion' }) } as unknown as ModelRegistry;
-  return new RecommendationEngine({ settings: loadInferenceConfig(env).inference, redis: fakeRedis(stock), registry, catalog: () => snapshot });
+  return new RecommendationEngine({ settings: loadInferenceConfig(env).inference, redis: fakeRedis(stock, redisOptions), registry, catalog: () => snapshot });
 }
 
 describe('RecommendationEngine', () => {
-  beforeEach(() => users.clear());
+  beforeEach(() => {
+    users.clear();
+    userReads.mode = 'ok';
+  });
 
   it('recommends from the cluster of the history, with reasons, and leaves out what the user bought', async () => {
     users.set('u1', user('u1', [{ sku: 'a1', activity: 'order' }, { sku: 'a2', activity: 'view' }]));
@@ -143,5 +163,91 @@ describe('RecommendationEngine', () => {
     const parsed = EVENT_TYPES[EventType.RecommendationServed].schema.safeParse(event);
     expect(parsed.success).toBe(true);
     expect(event).toMatchObject({ id: answer.recommendationId, data: { recommendationId: answer.recommendationId, modelVersion: 'v1', store: 's1', items: answer.items.map(({ sku, position, score }) => ({ sku, position, score })) } });
+  });
+
+  it('marks normal answers not degraded', async () => {
+    users.set('u1', user('u1', [{ sku: 'a1', activity: 'view' }]));
+    const answer = await engine().recommend({ tenant: 'default', userId: 'u1', k: 3, surface: 'home', store: 's1' });
+    expect(answer.degraded).toBe(false);
+    expect(answer).not.toHaveProperty('degradedReason');
+    expect(servedEvent(answer).data).not.toHaveProperty('degraded');
+  });
+
+  describe('without the feature store', () => {
+    const fast = { INFERENCE_REDIS_DEADLINE_MS: '20', INFERENCE_REDIS_RETRY_MS: '60000' };
+
+    it('answers popularity from memory, degraded, when Redis is disconnected (no read tried)', async () => {
+      users.set('u1', user('u1', [{ sku: 'a1', activity: 'order' }, { sku: 'a2', activity: 'view' }]));
+      const e = engine(fast, {}, {}, { status: 'reconnecting' });
+      const started = Date.now();
+      const answer = await e.recommend({ tenant: 'default', userId: 'u1', k: 3, surface: 'home' });
+      expect(Date.now() - started).toBeLessThan(15);
+      expect(answer).toMatchObject({ degraded: true, degradedReason: 'FEATURE_STORE_UNAVAILABLE', coldStart: true, arm: 'cold-start', modelVersion: 'popularity', userId: 'u1' });
+      expect(answer.items.map((i) => i.sku)).toEqual(['c0', 'c1', 'c2']);
+      // The category filter needs no Redis: it still holds.
+      const garden = await e.recommend({ tenant: 'default', userId: 'u1', k: 3, surface: 'home', category: 'Garden' });
+      expect(garden.degraded).toBe(true);
+      expect(garden.items.every((i) => i.sku.startsWith('a'))).toBe(true);
+    });
+
+    it('abandons a read Redis does not answer within INFERENCE_REDIS_DEADLINE_MS, then skips Redis until INFERENCE_REDIS_RETRY_MS', async () => {
+      userReads.mode = 'hang';
+      const e = engine(fast);
+      let started = Date.now();
+      const first = await e.recommend({ tenant: 'default', userId: 'u1', k: 3, surface: 'home' });
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(first.degraded).toBe(true);
+      started = Date.now();
+      const second = await e.recommend({ tenant: 'default', userId: 'u1', k: 3, surface: 'home' });
+      expect(Date.now() - started).toBeLessThan(15);
+      expect(second.degraded).toBe(true);
+      expect(e.featureStore.skipReason()).toMatch(/no answer from redis within 20 ms/);
+    });
+
+    it('answers a batch degraded when the users cannot be read, and similar items degraded only when a read was needed', async () => {
+      userReads.mode = 'fail';
+      const e = engine(fast);
+      const answers = await e.recommendMany([
+        { tenant: 'default', userId: 'u1', k: 2, surface: 'batch' },
+        { tenant: 'default', userId: 'u2', k: 2, surface: 'batch' },
+      ]);
+      expect(answers.map((a) => [a.degraded, a.modelVersion])).toEqual([
+        [true, 'popularity'],
+        [true, 'popularity'],
+      ]);
+      // No user and no store: similar items come from memory alone and are a normal answer.
+      const plain = await e.similar({ tenant: 'default', sku: 'b3', k: 4, surface: 'pdp' });
+      expect(plain).toMatchObject({ degraded: false, modelVersion: 'v1' });
+      // With a user the purchase filter needs Redis: skipped, the answer is degraded but still the model's neighbours.
+      const forUser = await e.similar({ tenant: 'default', sku: 'b3', k: 4, surface: 'pdp', userId: 'u1' });
+      expect(forUser).toMatchObject({ degraded: true, degradedReason: 'FEATURE_STORE_UNAVAILABLE', modelVersion: 'v1' });
+      expect(forUser!.items.slice(0, 3).every((i) => i.sku.startsWith('b'))).toBe(true);
+    });
+
+    it('follows INFERENCE_UNKNOWN_STOCK for stock at a store that cannot be read', async () => {
+      users.set('u1', user('u1', [{ sku: 'a1', activity: 'view' }]));
+      const strict = await engine(fast, {}, {}, { stockHangs: true }).recommend({ tenant: 'default', userId: 'u1', k: 5, surface: 'home', store: 's1' });
+      expect(strict).toMatchObject({ degraded: true, items: [] });
+      const lenient = await engine({ ...fast, INFERENCE_UNKNOWN_STOCK: 'include' }, {}, {}, { stockHangs: true }).recommend({ tenant: 'default', userId: 'u1', k: 5, surface: 'home', store: 's1' });
+      expect(lenient.degraded).toBe(true);
+      expect(lenient.items).toHaveLength(5);
+      // The user read answered: the list is still the model's.
+      expect(lenient.modelVersion).toBe('v1');
+    });
+
+    it('refuses propensity and segments (FeatureStoreUnavailable), which cannot be answered from memory', async () => {
+      const e = engine(fast, {}, {}, { status: 'connecting' });
+      await expect(e.propensity('default', ['u1'])).rejects.toBeInstanceOf(FeatureStoreUnavailable);
+      await expect(e.readUser('default', 'u1')).rejects.toBeInstanceOf(FeatureStoreUnavailable);
+    });
+
+    it('logs a degraded list as an impression marked degraded, within the contract', async () => {
+      const answer = await engine(fast, {}, {}, { status: 'reconnecting' }).recommend({ tenant: 'default', userId: 'u1', k: 3, surface: 'home' });
+      const event = servedEvent(answer);
+      expect(event.data).toMatchObject({ degraded: true, modelVersion: 'popularity' });
+      const parsed = EVENT_TYPES[EventType.RecommendationServed].schema.safeParse(event);
+      expect(parsed.success).toBe(true);
+      expect((parsed.data as { data: { degraded?: boolean } }).data.degraded).toBe(true);
+    });
   });
 });

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { emptyItemView, itemFeatureVector, itemKeys, readUserViews, type RedisClient, type UserFeatureView } from '@storeloop/feature-store';
+import { emptyItemView, emptyUserView, itemFeatureVector, itemKeys, readUserViews, type RedisClient, type UserFeatureView } from '@storeloop/feature-store';
 import type { InferenceSettings } from '../config';
 import type { CatalogItem, CatalogSnapshot } from '../catalog/item-catalog';
 import type { Arm, ModelChoice, ModelRegistry } from '../models/model-registry';
 import type { ServingModel } from '../models/serving-model';
+import { FeatureStoreGate, FeatureStoreUnavailable, type DegradedReason } from './feature-store-gate';
 import { ScorerRows } from './scorer-rows';
 
 export type CandidateSource = 'embedding' | 'co-purchased' | 'co-viewed' | 'popular';
@@ -61,7 +62,43 @@ export interface Recommendation {
   arm: Arm | 'cold-start';
   /** True when the user is unknown or has no history the model can use: the list is popularity. */
   coldStart: boolean;
+  /**
+   * True when a feature store read was skipped or failed (Redis down or slow):
+   * the list comes from what the process holds in memory (popularity,
+   * embeddings, neighbours), without the user's history and the rules that
+   * need it; with `store`, stock follows INFERENCE_UNKNOWN_STOCK.
+   */
+  degraded: boolean;
+  /** Why, when degraded. */
+  degradedReason?: DegradedReason;
   items: RecommendedItem[];
+}
+
+/** What went without the feature store while one answer was built. */
+export class Degradation {
+  reason: DegradedReason | null = null;
+  detail: string | null = null;
+
+  mark(error: FeatureStoreUnavailable): void {
+    this.reason ??= error.reason;
+    this.detail ??= error.message;
+  }
+
+  /** The answer's `degraded` fields. */
+  fields(): Pick<Recommendation, 'degraded' | 'degradedReason'> {
+    return this.reason ? { degraded: true, degradedReason: this.reason } : { degraded: false };
+  }
+}
+
+/** Runs a feature store read; a FeatureStoreUnavailable marks the answer degraded and yields `fallback()`. */
+async function orDegraded<T>(degradation: Degradation, read: () => Promise<T>, fallback: () => T): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof FeatureStoreUnavailable)) throw error;
+    degradation.mark(error);
+    return fallback();
+  }
 }
 
 interface Candidate {
@@ -88,6 +125,8 @@ export interface EngineDeps {
   redis: RedisClient;
   registry: ModelRegistry;
   catalog: (tenant: string) => CatalogSnapshot;
+  /** Deadline and skip decision of feature store reads (default: one from the settings on `redis`). */
+  featureStore?: FeatureStoreGate;
 }
 
 /**
@@ -99,12 +138,33 @@ export interface EngineDeps {
  */
 export class RecommendationEngine {
   private readonly scorerRows = new WeakMap<ServingModel, ScorerRows>();
+  readonly featureStore: FeatureStoreGate;
 
-  constructor(private readonly deps: EngineDeps) {}
+  constructor(private readonly deps: EngineDeps) {
+    this.featureStore =
+      deps.featureStore ?? new FeatureStoreGate(deps.redis, { deadlineMs: deps.settings.INFERENCE_REDIS_DEADLINE_MS, retryMs: deps.settings.INFERENCE_REDIS_RETRY_MS });
+  }
 
   async recommend(request: RecommendRequest): Promise<Recommendation> {
-    const [user] = await readUserViews(this.deps.redis, [request.userId], { tenant: request.tenant });
-    return this.answer(request, user);
+    const degradation = new Degradation();
+    const [user] = await this.usersOrEmpty(request.tenant, [request.userId], degradation);
+    return this.answer(request, user, degradation);
+  }
+
+  /**
+   * The users' views; when the feature store cannot be read in time, empty
+   * views (no history, no affinity) and the answer marked degraded: the
+   * engine then answers popularity from the catalogue snapshot in memory.
+   */
+  private usersOrEmpty(tenant: string, userIds: readonly string[], degradation: Degradation): Promise<UserFeatureView[]> {
+    return orDegraded(
+      degradation,
+      () => this.featureStore.read(() => readUserViews(this.deps.redis, userIds, { tenant })),
+      () => {
+        const asOf = new Date().toISOString();
+        return userIds.map((userId) => emptyUserView(tenant, userId, asOf));
+      },
+    );
   }
 
   /** Many users with one Redis round trip for all of them (`POST /v1/recommendations:batch`). */
@@ -112,11 +172,16 @@ export class RecommendationEngine {
     const byTenant = new Map<string, number[]>();
     requests.forEach((request, index) => byTenant.set(request.tenant, [...(byTenant.get(request.tenant) ?? []), index]));
     const users: UserFeatureView[] = new Array(requests.length);
+    const degradations = requests.map(() => new Degradation());
     for (const [tenant, indices] of byTenant) {
-      const views = await readUserViews(this.deps.redis, indices.map((i) => requests[i].userId), { tenant });
-      indices.forEach((i, j) => (users[i] = views[j]));
+      const read = new Degradation();
+      const views = await this.usersOrEmpty(tenant, indices.map((i) => requests[i].userId), read);
+      indices.forEach((i, j) => {
+        users[i] = views[j];
+        if (read.reason) degradations[i].mark(new FeatureStoreUnavailable(read.detail ?? read.reason));
+      });
     }
-    return Promise.all(requests.map((request, i) => this.answer(request, users[i])));
+    return Promise.all(requests.map((request, i) => this.answer(request, users[i], degradations[i])));
   }
 
   /**
@@ -134,9 +199,10 @@ export class RecommendationEngine {
     const embeddings = model?.embeddings?.has(request.sku) ? model.embeddings : null;
     if (!anchor && !embeddings) return null;
     const excluded = new Set<string>([request.sku, ...settings.INFERENCE_EXCLUDED_SKUS, ...(request.exclude ?? [])]);
+    const degradation = new Degradation();
     if (request.userId && settings.INFERENCE_EXCLUDE_PURCHASED) {
-      // A shopper who is known: what they bought is not suggested back (one more Redis round trip).
-      const [user] = await readUserViews(this.deps.redis, [request.userId], { tenant: request.tenant });
+      // A shopper who is known: what they bought is not suggested back (one more Redis round trip; skipped, degraded, when Redis is away).
+      const [user] = await this.usersOrEmpty(request.tenant, [request.userId], degradation);
       for (const recent of user.recentItems) if (recent.activity === 'order') excluded.add(recent.sku);
     }
     const eligible = (sku: string) => !excluded.has(sku) && !(settings.INFERENCE_EXCLUDE_INACTIVE && catalog.items.get(sku)?.view.active === false);
@@ -159,7 +225,7 @@ export class RecommendationEngine {
         add({ item, source: 'popular', retrieval: item.popularity, reason: `popular in ${category} this week` });
       }
     }
-    const chosen = await this.choose([...candidates.values()], request);
+    const chosen = await this.choose([...candidates.values()], request, degradation);
     return {
       recommendationId: randomUUID(),
       tenant: request.tenant,
@@ -170,6 +236,7 @@ export class RecommendationEngine {
       modelVersion: embeddings && model ? model.version : 'popularity',
       arm: embeddings && choice ? choice.arm : 'cold-start',
       coldStart: !embeddings,
+      ...degradation.fields(),
       items: chosen.map((candidate, index) => ({ sku: candidate.item.sku, score: round(candidate.retrieval), position: index + 1, reason: candidate.reason, source: candidate.source })),
     };
   }
@@ -180,7 +247,8 @@ export class RecommendationEngine {
    * one, on the best of the items the user would be recommended.
    */
   async propensity(tenant: string, userIds: readonly string[], sku?: string): Promise<PropensityPrediction[]> {
-    const users = await readUserViews(this.deps.redis, userIds, { tenant });
+    // No degraded answer: a probability without the user's features would be a guess (FeatureStoreUnavailable → 503).
+    const users = await this.featureStore.read(() => readUserViews(this.deps.redis, userIds, { tenant }));
     const catalog = this.deps.catalog(tenant);
     const predictions: PropensityPrediction[] = [];
     for (let i = 0; i < users.length; i += 1) {
@@ -194,7 +262,7 @@ export class RecommendationEngine {
         predictions.push({ userId, known: user.known, probability: null, sku: null, modelVersion: null });
         continue;
       }
-      const skus = sku ? [sku] : (await this.answer({ tenant, userId, k: 5, surface: 'propensity' }, user)).items.map((item) => item.sku);
+      const skus = sku ? [sku] : (await this.answer({ tenant, userId, k: 5, surface: 'propensity' }, user, new Degradation())).items.map((item) => item.sku);
       if (skus.length === 0) {
         predictions.push({ userId, known: user.known, probability: null, sku: null, modelVersion: model.version });
         continue;
@@ -207,9 +275,9 @@ export class RecommendationEngine {
     return predictions;
   }
 
-  /** The user's view and the version that serves them (null: none loaded, or unknown user). */
+  /** The user's view and the version that serves them (null: none loaded, or unknown user); FeatureStoreUnavailable when Redis cannot be read. */
   async readUser(tenant: string, userId: string): Promise<{ user: UserFeatureView; choice: ModelChoice | null }> {
-    const [user] = await readUserViews(this.deps.redis, [userId], { tenant });
+    const [user] = await this.featureStore.read(() => readUserViews(this.deps.redis, [userId], { tenant }));
     return { user, choice: this.deps.registry.choose(tenant, userId) };
   }
 
@@ -229,7 +297,7 @@ export class RecommendationEngine {
     return rows;
   }
 
-  private async answer(request: RecommendRequest, user: UserFeatureView): Promise<Recommendation> {
+  private async answer(request: RecommendRequest, user: UserFeatureView, degradation: Degradation): Promise<Recommendation> {
     const { settings } = this.deps;
     const catalog = this.deps.catalog(request.tenant);
     const choice = this.deps.registry.choose(request.tenant, request.userId);
@@ -331,7 +399,7 @@ export class RecommendationEngine {
     }
 
     // 5. Category cap and stock, until k items are chosen.
-    const chosen = await this.choose(ordered, request);
+    const chosen = await this.choose(ordered, request, degradation);
     const coldStart = !personal;
     return {
       recommendationId: randomUUID(),
@@ -344,6 +412,7 @@ export class RecommendationEngine {
       modelVersion: model && !coldStart ? model.version : 'popularity',
       arm: coldStart || !choice ? 'cold-start' : choice.arm,
       coldStart,
+      ...degradation.fields(),
       items: chosen.map((candidate, index) => ({
         sku: candidate.item.sku,
         score: round(scores.get(candidate.item.sku) ?? candidate.retrieval),
@@ -359,8 +428,10 @@ export class RecommendationEngine {
    * from Redis in chunks, only with `store`) whose category has room under
    * INFERENCE_MAX_PER_CATEGORY, until k are chosen. The cap counts chosen
    * items only, so an out-of-stock item never takes a category's place.
+   * When Redis cannot be read in time every item's stock is unknown
+   * (INFERENCE_UNKNOWN_STOCK decides) and the answer is degraded.
    */
-  private async choose(ordered: Candidate[], request: { tenant: string; k: number; store?: string }): Promise<Candidate[]> {
+  private async choose(ordered: Candidate[], request: { tenant: string; k: number; store?: string }, degradation: Degradation): Promise<Candidate[]> {
     const { INFERENCE_MAX_PER_CATEGORY: cap, INFERENCE_EXCLUDE_OUT_OF_STOCK: stockRule, INFERENCE_UNKNOWN_STOCK: unknownStock } = this.deps.settings;
     const checkStock = Boolean(request.store) && stockRule;
     const perCategory = new Map<string, number>();
@@ -368,7 +439,14 @@ export class RecommendationEngine {
     const chunk = checkStock ? Math.max(request.k * 2, 20) : ordered.length;
     for (let start = 0; start < ordered.length && chosen.length < request.k; start += chunk) {
       const slice = ordered.slice(start, start + chunk);
-      const units = checkStock ? await this.unitsAt(request.tenant, request.store!, slice.map((c) => c.item.sku)) : null;
+      const skus = slice.map((c) => c.item.sku);
+      const units = checkStock
+        ? await orDegraded(
+            degradation,
+            () => this.featureStore.read(() => this.unitsAt(request.tenant, request.store!, skus)),
+            () => skus.map((): number | null => null),
+          )
+        : null;
       for (let i = 0; i < slice.length && chosen.length < request.k; i += 1) {
         // No stock record at the store: not carried there, unless INFERENCE_UNKNOWN_STOCK=include.
         if (units && !(units[i] === null ? unknownStock === 'include' : units[i]! > 0)) continue;

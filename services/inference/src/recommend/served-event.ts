@@ -29,6 +29,7 @@ export function servedEvent(recommendation: Recommendation, options: { contextSk
       modelVersion: recommendation.modelVersion,
       surface: recommendation.surface,
       ...(options.contextSku ? { contextSku: options.contextSku } : {}),
+      ...(recommendation.degraded ? { degraded: true } : {}),
       items: recommendation.items.map((item) => ({ sku: item.sku, position: item.position, score: item.score })),
     },
   } as ServedEvent;

@@ -56,7 +56,8 @@ export class ServingWorld {
   readonly redisKeyPrefix = `it:inference:${this.suffix}:`;
   readonly namer = new TopicNamer(this.topicPrefix);
   readonly kafka: Kafka = testKafka(`it-inference-${this.suffix}`);
-  readonly redisUrl = requiredEnv('REDIS_URL');
+  /** The shared test Redis (global setup), or the test's own redis-server. */
+  readonly redisUrl: string;
   private readonly admin: Admin = this.kafka.admin();
   private producer?: Producer;
   private redisClient?: RedisClient;
@@ -66,6 +67,10 @@ export class ServingWorld {
   private readonly processes: RestartableService[] = [];
   private readonly readers: TopicReader[] = [];
   private instances = 0;
+
+  constructor(options: { redisUrl?: string } = {}) {
+    this.redisUrl = options.redisUrl ?? requiredEnv('REDIS_URL');
+  }
 
   get redis(): RedisClient {
     if (!this.redisClient) throw new Error('setup() first');
