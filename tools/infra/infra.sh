@@ -29,6 +29,8 @@
 #                        kafka.version; passed to Maven as -Dkafka.version)
 #   KAFKA_HEAP_OPTS      broker JVM heap (default "-Xmx512m -Xms256m")
 #   REDIS_PORT           Redis port (default 6379)
+#   KAFKA_CLIENT_BASE    first client port (default 9092; node N uses BASE+N-1)
+#   KAFKA_CONTROLLER_BASE  first controller port (default 19092)
 #   JAVA_HOME            Java 17+ to use (default: java on PATH)
 #   INFRA_READY_TIMEOUT  seconds to wait for readiness (default 60; 90 for 3 brokers)
 set -euo pipefail
@@ -40,6 +42,8 @@ KAFKA_RES_DIR="$SCRIPT_DIR/kafka"
 POM="$KAFKA_RES_DIR/pom.xml"
 
 STATE_DIR="${STORELOOP_INFRA_DIR:-$REPO_ROOT/.local/infra}"
+# Absolute, so process command lines (our pid checks) match whatever the cwd was.
+case "$STATE_DIR" in /*) ;; *) STATE_DIR="$PWD/$STATE_DIR" ;; esac
 KAFKA_STATE="$STATE_DIR/kafka"
 REDIS_STATE="$STATE_DIR/redis"
 
@@ -64,8 +68,15 @@ READY_TIMEOUT="${INFRA_READY_TIMEOUT:-}" # default: 60 s (1 broker), 90 s (3 bro
 }
 STOP_TIMEOUT=30
 
-KAFKA_CLIENT_BASE=9092
-KAFKA_CONTROLLER_BASE=19092
+# Port bases (node N listens on BASE+N-1): overridable so a second, isolated
+# set (its own STORELOOP_INFRA_DIR and REDIS_PORT, e.g. `npm run chaos`) can
+# run beside the usual one.
+KAFKA_CLIENT_BASE="${KAFKA_CLIENT_BASE:-9092}"
+KAFKA_CONTROLLER_BASE="${KAFKA_CONTROLLER_BASE:-19092}"
+[[ "$KAFKA_CLIENT_BASE" =~ ^[0-9]+$ && "$KAFKA_CONTROLLER_BASE" =~ ^[0-9]+$ ]] || {
+  echo "ERROR: KAFKA_CLIENT_BASE and KAFKA_CONTROLLER_BASE must be port numbers" >&2
+  exit 1
+}
 
 # ------------------------------------------------------------------ helpers --
 log() { printf '%s\n' "$*"; }
@@ -652,7 +663,7 @@ cmd_down() {
   local purge="$1" leftovers=0 port pid p
   kafka_stop
   redis_stop
-  for port in 9092 9093 9094 19092 19093 19094 "$REDIS_PORT"; do
+  for port in "$(client_port 1)" "$(client_port 2)" "$(client_port 3)" "$(controller_port 1)" "$(controller_port 2)" "$(controller_port 3)" "$REDIS_PORT"; do
     if ! wait_port_free "$port" 5; then
       pid="$(port_pid "$port")"
       warn "port $port is still in use by $(describe_port_owner "$port") (not started by infra.sh)"
@@ -660,7 +671,7 @@ cmd_down() {
     fi
   done
   # Anything still running that points at our state dir is a leftover of ours.
-  for p in $(pgrep -f "kafka.Kafka $STATE_DIR" 2>/dev/null || true); do
+  for p in $(pgrep -f "kafka.Kafka $STATE_DIR/" 2>/dev/null || true); do
     warn "leftover process $p: $(pid_args "$p" | cut -c1-120)"
     leftovers=1
   done

@@ -7,3 +7,4 @@ export * from './service-suite';
 export * from './datasets';
 export * from './restartable-service';
 export * from './storefront';
+export * from './event-stream';

@@ -1,0 +1,71 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ProbeAnswer {
+  at: number;
+  status: number | 'network' | 'timeout';
+  degraded: boolean;
+  recommendationId?: string;
+}
+
+/**
+ * A storefront asking inference for recommendations every `intervalMs`, for
+ * users of its own (so their impressions are told apart), recording each
+ * answer's status, whether it was marked degraded, and its recommendation id.
+ */
+export class InferenceProbe {
+  readonly answers: ProbeAnswer[] = [];
+  private running = false;
+  private loop?: Promise<void>;
+  private n = 0;
+
+  constructor(
+    private readonly url: () => string,
+    private readonly apiKey: string,
+    readonly userPrefix: string,
+    private readonly intervalMs = 100,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        const started = Date.now();
+        await this.ask();
+        await sleep(Math.max(0, this.intervalMs - (Date.now() - started)));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  between(from: number, to: number): ProbeAnswer[] {
+    return this.answers.filter((a) => a.at >= from && a.at <= to);
+  }
+
+  private async ask(): Promise<void> {
+    const user = `${this.userPrefix}${this.n++ % 50}`;
+    const at = Date.now();
+    try {
+      const response = await fetch(`${this.url()}/v1/users/${encodeURIComponent(user)}/recommendations?k=5`, {
+        headers: { 'X-Api-Key': this.apiKey },
+        signal: AbortSignal.timeout(5_000),
+      });
+      const body = (await response.json().catch(() => ({}))) as { degraded?: boolean; recommendationId?: string };
+      this.answers.push({ at, status: response.status, degraded: body.degraded === true, recommendationId: body.recommendationId });
+    } catch (error) {
+      this.answers.push({ at, status: (error as Error).name === 'TimeoutError' ? 'timeout' : 'network', degraded: false });
+    }
+  }
+}
+
+export function tally(answers: readonly ProbeAnswer[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of answers) {
+    const key = `${a.status}${a.degraded ? ' degraded' : ''}`;
+    out[key] = (out[key] ?? 0) + 1;
+  }
+  return out;
+}
