@@ -17,7 +17,16 @@ async function readiness(url: string): Promise<{ status: number; body: Record<st
  * fail-fast config, health, metrics, readiness that follows Redis, and a clean
  * SIGTERM. Each service's integration suite calls this with its name.
  */
-export function describeServiceLifecycle(service: string): void {
+export interface LifecycleOptions {
+  /**
+   * What readiness does while Redis is down: `not-ready` (503, the default),
+   * or `degraded` (200 with Redis reported unreachable: inference, which
+   * answers from memory rather than leave rotation).
+   */
+  withoutRedis?: 'not-ready' | 'degraded';
+}
+
+export function describeServiceLifecycle(service: string, options: LifecycleOptions = {}): void {
   describe(`${service} service process`, () => {
     const prefix = `test-${service}-${uniqueSuffix()}.`;
     let redis: DisposableRedis;
@@ -79,11 +88,20 @@ export function describeServiceLifecycle(service: string): void {
       expect(metrics).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/health\/ready"/);
 
       await redis.stop();
-      const down = await waitFor(async () => {
-        const r = await readiness(url);
-        return r.status === 503 ? r : undefined;
-      }, { timeoutMs: 10_000, description: `${service} to turn not-ready without Redis` });
-      expect(down.body).toMatchObject({ status: 'error', error: { redis: { status: 'down' } } });
+      if (options.withoutRedis === 'degraded') {
+        const degraded = await waitFor(async () => {
+          const r = await readiness(url);
+          const body = r.body as { info?: { redis?: { reachable?: boolean } } };
+          return r.status === 200 && body.info?.redis?.reachable === false ? r : undefined;
+        }, { timeoutMs: 10_000, description: `${service} to report Redis unreachable and stay ready (degraded)` });
+        expect(degraded.body).toMatchObject({ info: { redis: { reachable: false, degraded: true } } });
+      } else {
+        const down = await waitFor(async () => {
+          const r = await readiness(url);
+          return r.status === 503 ? r : undefined;
+        }, { timeoutMs: 10_000, description: `${service} to turn not-ready without Redis` });
+        expect(down.body).toMatchObject({ status: 'error', error: { redis: { status: 'down' } } });
+      }
       expect((await fetch(`${url}/health/live`)).status).toBe(200);
 
       await redis.start();

@@ -75,7 +75,7 @@ export const inferenceConfigSchema = z
      * degraded (or 503 where nothing can be answered without it). Well under
      * REDIS_COMMAND_TIMEOUT_MS: ioredis would hold a command that long.
      */
-    INFERENCE_REDIS_DEADLINE_MS: env.int(200, { min: 5, max: 60_000 }),
+    INFERENCE_REDIS_DEADLINE_MS: env.int(1000, { min: 5, max: 60_000 }),
     /** After a failed or late read, requests skip the feature store for this long before one tries again; 0: every request tries. */
     INFERENCE_REDIS_RETRY_MS: env.int(1_000, { min: 0, max: 600_000 }),
     /** Requests answered per `POST /v1/recommendations:batch`. */

@@ -67,7 +67,7 @@ export class ChaosPlatform {
       FEATURES_CONSUMER_GROUP: this.groups.features,
       FEATURES_SESSION_TIMEOUT_MS: '10000',
       INFERENCE_MODELS_GROUP: `chaos-${this.options.runId}-inference-models`,
-      INFERENCE_CATALOG_REFRESH_MS: '5000',
+      INFERENCE_CATALOG_REFRESH_MS: '30000',
       INFERENCE_SPOOL_DIR: `${this.options.workDir}/spool`,
       ...(this.options.extra?.[service] ?? {}),
     };
