@@ -32,6 +32,7 @@ async function setup(options: {
   registry?: Registry;
   sendMessages?: (topic: string, messages: Message[]) => Promise<unknown>;
   resume?: BatchConsumerOptions<Value>['resume'];
+  onHandlerFailure?: BatchConsumerOptions<Value>['onHandlerFailure'];
 }) {
   const log: string[] = [];
   const handled: ConsumedMessage<Value>[][] = [];
@@ -77,6 +78,7 @@ async function setup(options: {
     retry: { initialBackoffMs: 1, maxBackoffMs: 2, multiplier: 2, maxRetries: 2, ...options.retry },
     maxHandlerBatch: options.maxHandlerBatch,
     resume: options.resume,
+    onHandlerFailure: options.onHandlerFailure,
   });
   await consumer.start();
 
@@ -217,6 +219,58 @@ describe('BatchConsumer', () => {
     await batch([record(0), record(1), record(2)]);
     expect(log).toEqual(['handle 0,1,2', 'handle 0', 'resolve 0', 'handle 1', 'dlq 1', 'resolve 1', 'handle 2', 'resolve 2']);
     expect(deadLetters()[0].value).toMatchObject({ code: 'FEATURES.BAD_EVENT', retriable: false, attempts: 1, offset: '1' });
+  });
+
+  it('retries a failure kafkajs gave up on with a refused connection inside, instead of dead-lettering a valid record', async () => {
+    // What kafkajs throws when an admin call meets a stopped broker: not retriable on the outside, a connection error inside.
+    const refused = Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError', retriable: true, code: 'ECONNREFUSED' });
+    const gaveUp = Object.assign(new Error(refused.message, { cause: refused }), { name: 'KafkaJSNonRetriableError', retriable: false });
+    let calls = 0;
+    const { batch, log, producer } = await setup({
+      handle: () => {
+        if (++calls === 1) throw gaveUp;
+      },
+    });
+    await batch([record(0), record(1)]);
+    expect(log).toEqual(['handle 0,1', 'handle 0,1', 'resolve 1']);
+    expect(producer.sendMessages).not.toHaveBeenCalled();
+  });
+
+  it('with onHandlerFailure hold, retries a non-retriable failure past maxRetries and never dead-letters', async () => {
+    const registry = createMetricsRegistry('t', { defaultMetrics: false });
+    let calls = 0;
+    const { batch, log, producer } = await setup({
+      registry,
+      onHandlerFailure: 'hold',
+      retry: { maxRetries: 1 },
+      handle: () => {
+        if (++calls <= 4) throw fatal('a bug, not the record');
+      },
+    });
+    await batch([record(0), record(1)]);
+    // the whole slice each time: nothing is split, nothing dead-lettered
+    expect(log).toEqual(['handle 0,1', 'handle 0,1', 'handle 0,1', 'handle 0,1', 'handle 0,1', 'resolve 1']);
+    expect(producer.sendMessages).not.toHaveBeenCalled();
+    expect(await metricValue(registry, 'kafka_consumer_held_failures_total', { group: GROUP, topic: TOPIC })).toBe(4);
+  });
+
+  it('with onHandlerFailure hold, stops during the hold without resolving anything', async () => {
+    let failed!: () => void;
+    const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+    const { consumer, batch, log, producer } = await setup({
+      onHandlerFailure: 'hold',
+      retry: { initialBackoffMs: 60_000, maxBackoffMs: 60_000, maxRetries: 0 },
+      handle: () => {
+        failed();
+        throw fatal();
+      },
+    });
+    const running = batch([record(0)]);
+    await firstFailure;
+    await consumer.stop();
+    await expect(running).resolves.toBeUndefined();
+    expect(log).toEqual(['handle 0']);
+    expect(producer.sendMessages).not.toHaveBeenCalled();
   });
 
   it('dead-letters at the first failure when maxRetries is 0', async () => {

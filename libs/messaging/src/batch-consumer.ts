@@ -16,6 +16,7 @@ import { decodeHeaders } from './headers';
 import { HANDLER_FAILED, buildDeadLetter, deadLetterCause } from './dead-letter';
 import type { TopicProducer } from './producer';
 import type { TopicNamer } from './topic-namer';
+import { isTransientFailure } from './transient';
 
 export interface ConsumedMessage<T> {
   /** Physical topic the record came from. */
@@ -83,7 +84,20 @@ export interface BatchConsumerOptions<T> {
    * read (transaction markers, aborted records, retention).
    */
   resume?: (topic: string, partition: number) => Promise<string>;
+  /**
+   * What a handler failure may do to the record once retrying stops helping.
+   * `dead-letter` (default): a failure that is neither retriable nor
+   * transient, or one still failing after `retry.maxRetries`, dead-letters
+   * the poison record and the partition moves on. `hold`: never; the record
+   * is retried at the longest backoff until it succeeds, the partition waits
+   * and the failure is logged at error level. For handlers whose records were
+   * validated by `decode`, so that a failure is the infrastructure's or a
+   * bug, never the record's: dead-lettering there would lose valid events.
+   */
+  onHandlerFailure?: HandlerFailurePolicy;
 }
+
+export type HandlerFailurePolicy = 'dead-letter' | 'hold';
 
 /**
  * Thrown by a handler to have every partition's position asked of `resume`
@@ -155,6 +169,11 @@ export class BatchConsumer<T> {
           retries: getOrCreateCounter(registry, {
             name: 'kafka_consumer_retries_total',
             help: 'Handler retries after retriable errors',
+            labelNames: ['group', 'topic'] as const,
+          }),
+          held: getOrCreateCounter(registry, {
+            name: 'kafka_consumer_held_failures_total',
+            help: 'Handler failures retried although not retriable, because the consumer holds its records instead of dead-lettering them',
             labelNames: ['group', 'topic'] as const,
           }),
           lag: getOrCreateGauge(registry, {
@@ -369,13 +388,34 @@ export class BatchConsumer<T> {
         await context.heartbeat();
         return;
       }
-      const retriable = isRetriable(error);
+      // A broker or Redis away for a while is never the record's fault, whatever the client's flag says.
+      const retriable = isRetriable(error) || isTransientFailure(error);
       if (retriable && attempt < this.retry.maxRetries) {
         this.metrics?.retries.inc(labels);
         const delay = Math.min(this.retry.initialBackoffMs * this.retry.multiplier ** attempt, this.retry.maxBackoffMs);
         this.options.logger.warn(
           { err: error, topic: context.topic, partition: context.partition, firstOffset: messages[0].offset, attempt: attempt + 1, delayMs: delay },
           'handler failed; retrying',
+        );
+        await this.backoff(delay, context, active);
+        continue;
+      }
+      if (this.options.onHandlerFailure === 'hold') {
+        this.metrics?.retries.inc(labels);
+        this.metrics?.held.inc(labels);
+        const delay = this.retry.maxBackoffMs;
+        this.options.logger.error(
+          {
+            err: error,
+            code: errorCode(error, HANDLER_FAILED),
+            topic: context.topic,
+            partition: context.partition,
+            firstOffset: messages[0].offset,
+            records: messages.length,
+            attempt: attempt + 1,
+            delayMs: delay,
+          },
+          'handler failed and this consumer never dead-letters: holding the partition and retrying',
         );
         await this.backoff(delay, context, active);
         continue;

@@ -12,3 +12,4 @@ export * from './kafka.module';
 export * from './transactional-producer';
 export * from './chunking';
 export * from './kafka-retry';
+export * from './transient';

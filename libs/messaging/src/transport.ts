@@ -3,7 +3,7 @@ import { lastValueFrom, isObservable } from 'rxjs';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@storeloop/observability';
-import { BatchConsumer, type BatchContext, type ConsumedMessage, type MessageDecoder, type RetryPolicy } from './batch-consumer';
+import { BatchConsumer, type BatchContext, type ConsumedMessage, type HandlerFailurePolicy, type MessageDecoder, type RetryPolicy } from './batch-consumer';
 import type { TopicProducer } from './producer';
 import type { TopicNamer } from './topic-namer';
 
@@ -22,6 +22,8 @@ export interface KafkaBatchTransportOptions {
   /** Where each partition resumes after an assignment (see `BatchConsumerOptions.resume`). */
   resume?: (topic: string, partition: number) => Promise<string>;
   sessionTimeoutMs?: number;
+  /** See `BatchConsumerOptions.onHandlerFailure`. */
+  onHandlerFailure?: HandlerFailurePolicy;
 }
 
 /**
@@ -62,6 +64,7 @@ export class KafkaBatchTransport extends Server implements CustomTransportStrate
       fromBeginning: this.options.fromBeginning,
       resume: this.options.resume,
       sessionTimeoutMs: this.options.sessionTimeoutMs,
+      onHandlerFailure: this.options.onHandlerFailure,
     });
     try {
       await this.consumer.start();

@@ -5,6 +5,7 @@ import {
   KafkaBatchTransport,
   TopicNamer,
   TopicProducer,
+  type HandlerFailurePolicy,
   type MessageDecoder,
   type RetryPolicy,
 } from '@storeloop/messaging';
@@ -22,6 +23,8 @@ export interface BatchConsumerSpec {
   /** Where each partition resumes after an assignment (see `BatchConsumerOptions.resume`). */
   resume?: (topic: string, partition: number) => Promise<string>;
   sessionTimeoutMs?: number;
+  /** See `BatchConsumerOptions.onHandlerFailure`. */
+  onHandlerFailure?: HandlerFailurePolicy;
 }
 
 /**
@@ -42,6 +45,7 @@ export function connectBatchConsumer(app: INestApplication, spec: BatchConsumerS
     maxHandlerBatch: spec.maxHandlerBatch,
     resume: spec.resume,
     sessionTimeoutMs: spec.sessionTimeoutMs,
+    onHandlerFailure: spec.onHandlerFailure,
   });
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   return transport;

@@ -21,6 +21,8 @@ runPlatformService({
       sessionTimeoutMs: config.ingest.INGEST_SESSION_TIMEOUT_MS,
       // Valid events are never dead-lettered because Kafka or Redis is down: retry until they return.
       retry: { maxRetries: Number.MAX_SAFE_INTEGER, initialBackoffMs: 200, maxBackoffMs: 10_000 },
+      // The handler dead-letters invalid events itself, in the same transaction; a failure of the handler is never the record's.
+      onHandlerFailure: 'hold',
       // Take each assigned partition over (fence the previous owner, let its commit finish), then resume at the committed offset.
       resume: (topic, partition) => app.get<PartitionTransactions>(RAW_TRANSACTIONS).prepare(config.ingest.INGEST_CONSUMER_GROUP, topic, partition),
     });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { EventType, parseEvent, type StoreloopEvent } from '@storeloop/contracts';
+import { EventType, TOPICS, parseEvent, type StoreloopEvent } from '@storeloop/contracts';
 import { createRedis, loadRedisSettings, storeDifferencesFromEvents } from '@storeloop/feature-store';
 import { sumSamples } from '@storeloop/observability';
 import { deleteRedisKeysWithPrefix, generateStream, repoRoot, uniqueSuffix, waitFor } from '@storeloop/testing';
@@ -329,6 +329,21 @@ async function chaos(options: Options): Promise<Check[]> {
       tallyIds.missing.length === 0 && tallyIds.duplicated.length === 0 && tallyIds.unexpected.length === 0 && ackedIds.size === acknowledged.length,
       `${ackedIds.size} acknowledged; read ${JSON.stringify(perTopic)}; missing ${tallyIds.missing.length}, duplicated ${tallyIds.duplicated.length}, never acknowledged ${tallyIds.unexpected.length}` +
         (tallyIds.missing.length + tallyIds.duplicated.length > 0 ? ` e.g. ${[...tallyIds.missing.slice(0, 3), ...tallyIds.duplicated.slice(0, 3)].join(', ')}` : ''),
+    );
+
+    // The stream holds only valid events: a dead letter here is a valid event some consumer gave up on.
+    const dlq = platform.physical(TOPICS.deadLetters.name);
+    const deadLetters: string[] = [];
+    if ((await admin.listTopics()).includes(dlq)) {
+      await readWholeTopic(kafka, admin, dlq, (value) => {
+        const letter = JSON.parse(value.toString('utf8')) as { sourceTopic?: string; partition?: number; offset?: string; consumerGroup?: string; code?: string; reason?: string };
+        deadLetters.push(`${letter.sourceTopic}/${letter.partition}@${letter.offset} by ${letter.consumerGroup}: ${letter.code} ${letter.reason}`);
+      });
+    }
+    check(
+      'no valid event dead-lettered (the stream holds only valid events)',
+      deadLetters.length === 0,
+      deadLetters.length === 0 ? `0 records on ${TOPICS.deadLetters.name}` : `${deadLetters.length} dead letters, e.g. ${deadLetters.slice(0, 3).join('; ')}`,
     );
 
     if (options.outages) {

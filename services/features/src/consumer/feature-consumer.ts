@@ -100,6 +100,8 @@ export class FeatureConsumer implements OnApplicationBootstrap, BeforeApplicatio
       namer,
       // A Redis outage or a rebuild must hold the stream, never dead-letter valid events.
       retry: { maxRetries: Number.MAX_SAFE_INTEGER, initialBackoffMs: 100, maxBackoffMs: 5_000 },
+      // Decode validated every event; a failure after that is Redis', Kafka's or ours, never the event's.
+      onHandlerFailure: 'hold',
       maxHandlerBatch: settings.FEATURES_MAX_BATCH,
       partitionsConsumedConcurrently: settings.FEATURES_CONCURRENCY,
       sessionTimeoutMs: settings.FEATURES_SESSION_TIMEOUT_MS,
