@@ -317,7 +317,7 @@ describe('production values', () => {
     }
   });
 
-  it('reads Kafka SASL, Redis and S3 credentials from Secrets and mounts the Kafka CA and API keys files', () => {
+  it('reads Kafka SASL, Redis and S3 credentials from Secrets and mounts the Kafka and Redis CAs and the API keys file', () => {
     const training = podSpec(deploymentOf(manifests, 'training'));
     const refs = Object.fromEntries((training.containers[0].env ?? []).map((v) => [v.name, v.valueFrom?.secretKeyRef?.name]));
     expect(refs).toEqual({
@@ -331,12 +331,16 @@ describe('production values', () => {
       KAFKA_SSL: 'true',
       KAFKA_SSL_CA_FILE: '/etc/storeloop/kafka-ca/ca.crt',
       KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      REDIS_TLS: 'true',
+      REDIS_TLS_CA_FILE: '/etc/storeloop/redis-ca/ca.crt',
       ARTIFACT_STORE: 's3',
       ARTIFACT_S3_BUCKET: 'storeloop-models',
       API_KEYS_FILE: '/etc/storeloop/api-keys/api-keys.json',
     });
     expect(configOf(manifests, 'training').ARTIFACT_DIR).toBeUndefined();
     expect(training.volumes?.find((v) => v.name === 'api-keys')?.secret?.secretName).toBe('storeloop-api-keys');
+    expect(training.volumes?.find((v) => v.name === 'redis-ca')?.secret?.secretName).toBe('redis-ca');
+    expect(training.containers[0].volumeMounts?.find((m) => m.name === 'redis-ca')).toMatchObject({ mountPath: '/etc/storeloop/redis-ca', readOnly: true });
     // features has no authenticated endpoint and no artifacts.
     expect(configOf(manifests, 'features').API_KEYS_FILE).toBeUndefined();
     expect(configOf(manifests, 'features').ARTIFACT_STORE).toBeUndefined();

@@ -124,6 +124,9 @@ imagePullSecrets:
 {{/* Mount path of the Kafka CA bundle. */}}
 {{- define "storeloop.kafkaCaDir" -}}/etc/storeloop/kafka-ca{{- end }}
 
+{{/* Mount path of the Redis CA bundle. */}}
+{{- define "storeloop.redisCaDir" -}}/etc/storeloop/redis-ca{{- end }}
+
 {{/* Mount path of the API keys file. */}}
 {{- define "storeloop.apiKeysDir" -}}/etc/storeloop/api-keys{{- end }}
 
@@ -189,6 +192,26 @@ KAFKA_SASL_MECHANISM: {{ . | quote }}
 {{- end }}
 {{- end }}
 
+{{/* Volume of the Redis CA bundle, when one is configured. */}}
+{{- define "storeloop.redisCaVolume" -}}
+{{- if and .Values.redis.tls .Values.redis.tlsCaSecret }}
+- name: redis-ca
+  secret:
+    secretName: {{ .Values.redis.tlsCaSecret }}
+    items:
+      - key: {{ .Values.redis.tlsCaKey }}
+        path: {{ .Values.redis.tlsCaKey }}
+{{- end }}
+{{- end }}
+
+{{- define "storeloop.redisCaVolumeMount" -}}
+{{- if and .Values.redis.tls .Values.redis.tlsCaSecret }}
+- name: redis-ca
+  mountPath: {{ include "storeloop.redisCaDir" . }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
 {{/* Name of the filesystem artifact claim. */}}
 {{- define "storeloop.artifactsClaim" -}}
 {{- default (printf "%s-artifacts" (include "storeloop.fullname" .)) .Values.artifacts.filesystem.persistence.existingClaim }}
@@ -226,6 +249,9 @@ Call with (dict "root" $ "component" "inference").
 {{- $_ := set $derived "REDIS_URL" $redis.url }}
 {{- end }}
 {{- $_ := set $derived "REDIS_TLS" ($redis.tls | toString) }}
+{{- if and $redis.tls $redis.tlsCaSecret }}
+{{- $_ := set $derived "REDIS_TLS_CA_FILE" (printf "%s/%s" (include "storeloop.redisCaDir" $root) $redis.tlsCaKey) }}
+{{- end }}
 {{- $_ := set $derived "REDIS_KEY_PREFIX" $redis.keyPrefix }}
 {{- with $redis.auth.username }}
 {{- $_ := set $derived "REDIS_USERNAME" . }}
