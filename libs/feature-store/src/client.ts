@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { redisTlsEnabled, type RedisSettings } from './config';
-import { StoreloopError, type ReadinessProbe } from '@storeloop/observability';
+import { StoreloopError, isTlsFailureCode, type ReadinessProbe } from '@storeloop/observability';
 
 export type RedisClient = Redis | Cluster;
 
@@ -76,19 +76,6 @@ export function redactRedisError<E>(error: E): E {
   return error;
 }
 
-/** Node's codes for a server certificate the client does not trust or that names another host. */
-const TLS_CERT_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /**
  * A Redis connection failure that retrying cannot fix, as the error the
  * service refuses to start with: REDIS.AUTH_FAILED (WRONGPASS, NOAUTH: wrong
@@ -109,7 +96,7 @@ export function redisStartupError(error: unknown, settings: RedisSettings): Stor
       { cause: error, retriable: false },
     );
   }
-  if (typeof code === 'string' && (TLS_CERT_CODES.has(code) || code.startsWith('ERR_SSL_'))) {
+  if (isTlsFailureCode(code)) {
     return new StoreloopError(
       'REDIS.TLS_FAILED',
       `TLS to Redis at ${target} failed (${code}: ${message}): check REDIS_TLS_CA_FILE and the server certificate`,

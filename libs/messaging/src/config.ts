@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { StoreloopError, env, parseEnv } from '@storeloop/observability';
+import { StoreloopError, causeChain, env, parseEnv, isTlsFailureCode } from '@storeloop/observability';
 import type { KafkaConfig as KafkaJsConfig, SASLOptions } from 'kafkajs';
 
 /** Every Kafka setting a service reads, with its default. Documented in the README. */
@@ -66,28 +66,6 @@ export function toKafkaJsConfig(settings: KafkaSettings, clientId: string): Kafk
   };
 }
 
-/** Node's codes for a broker certificate the client does not trust or that names another host. */
-const TLS_CERT_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-/** The error and its causes, outermost first (kafkajs wraps the last failure in KafkaJSNumberOfRetriesExceeded). */
-function causeChain(error: unknown): Record<string, unknown>[] {
-  const chain: Record<string, unknown>[] = [];
-  for (let e = error; e && typeof e === 'object' && chain.length < 8; e = (e as { cause?: unknown }).cause) {
-    chain.push(e as Record<string, unknown>);
-  }
-  return chain;
-}
-
 /**
  * A Kafka connection failure that retrying cannot fix, as the error the service
  * refuses to start with: KAFKA.AUTH_FAILED (the broker rejected the SASL
@@ -110,7 +88,7 @@ export function kafkaStartupError(error: unknown, settings: KafkaSettings): Stor
       { cause: error, retriable: false },
     );
   }
-  const tls = chain.find((e) => typeof e.code === 'string' && (TLS_CERT_CODES.has(e.code) || e.code.startsWith('ERR_SSL_')));
+  const tls = chain.find((e) => isTlsFailureCode(e.code));
   if (tls) {
     return new StoreloopError(
       'KAFKA.TLS_FAILED',

@@ -1,3 +1,5 @@
+import { causeChain } from '@storeloop/observability';
+
 /**
  * Whether a failure comes from the infrastructure being away for a while (a
  * broker or Redis restarting, a coordinator moving, a connection refused or
@@ -11,15 +13,9 @@
  * instead: any transient link makes the whole failure transient.
  */
 export function isTransientFailure(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  for (let depth = 0; depth < 10 && current && typeof current === 'object' && !seen.has(current); depth++) {
-    seen.add(current);
-    if (isTransientLink(current as ErrorLike)) return true;
-    if (current instanceof AggregateError && current.errors.some((inner) => isTransientFailure(inner))) return true;
-    current = (current as ErrorLike).cause;
-  }
-  return false;
+  return causeChain(error).some(
+    (link) => isTransientLink(link as ErrorLike) || (link instanceof AggregateError && link.errors.some((inner) => isTransientFailure(inner))),
+  );
 }
 
 interface ErrorLike {

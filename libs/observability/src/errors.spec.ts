@@ -1,4 +1,4 @@
-import { errorCode, errorMessage, isRetriable, StoreloopError } from './errors';
+import { causeChain, errorCode, errorMessage, isRetriable, isTlsFailureCode, StoreloopError } from './errors';
 
 describe('StoreloopError', () => {
   it('carries a code, is not retriable by default and keeps its cause', () => {
@@ -55,5 +55,33 @@ describe('errorMessage', () => {
     expect(errorMessage('just a string')).toBe('just a string');
     expect(errorMessage(42)).toBe('42');
     expect(errorMessage(undefined)).toBe('undefined');
+  });
+});
+
+describe('causeChain', () => {
+  it('lists the error and its causes, outermost first', () => {
+    const root = new Error('connect ECONNREFUSED');
+    const middle = new Error('Connection error', { cause: root });
+    const outer = new StoreloopError('KAFKA.DOWN', 'gave up', { cause: middle });
+    expect(causeChain(outer)).toEqual([outer, middle, root]);
+  });
+
+  it('stops at a cycle and at the depth asked', () => {
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    Object.assign(a, { cause: b });
+    expect(causeChain(a)).toEqual([a, b]);
+    expect(causeChain(new Error('x', { cause: new Error('y', { cause: new Error('z') }) }), 2)).toHaveLength(2);
+    expect(causeChain('not an error')).toEqual([]);
+  });
+});
+
+describe('isTlsFailureCode', () => {
+  it('knows certificate and TLS library codes, nothing else', () => {
+    expect(isTlsFailureCode('SELF_SIGNED_CERT_IN_CHAIN')).toBe(true);
+    expect(isTlsFailureCode('ERR_TLS_CERT_ALTNAME_INVALID')).toBe(true);
+    expect(isTlsFailureCode('ERR_SSL_WRONG_VERSION_NUMBER')).toBe(true);
+    expect(isTlsFailureCode('ECONNREFUSED')).toBe(false);
+    expect(isTlsFailureCode(undefined)).toBe(false);
   });
 });

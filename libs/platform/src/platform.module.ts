@@ -32,13 +32,16 @@ export interface PlatformOptions {
   kafkaGatesReadiness?: boolean;
 }
 
-/** The Kafka probe for a service that does not need Kafka to answer: it reports, it never fails. */
-export function informationalProbe(probe: ReadinessProbe, timeoutMs: number): ReadinessProbe {
+/**
+ * A probe that never gates readiness, with its own deadline (the health
+ * endpoint's timeout would count a slow answer as down): a failure or a late
+ * answer becomes what `onFailure` returns, or fails readiness if it throws.
+ */
+export function nonGatingProbe(probe: ReadinessProbe, timeoutMs: number, onFailure: (message: string) => Record<string, unknown>): ReadinessProbe {
   return {
     name: probe.name,
     async check() {
       let timer: NodeJS.Timeout | undefined;
-      // Its own, shorter deadline: the health endpoint's timeout would count a slow answer as down.
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         timer.unref();
@@ -46,12 +49,17 @@ export function informationalProbe(probe: ReadinessProbe, timeoutMs: number): Re
       try {
         return { ...(await Promise.race([probe.check(), deadline])), gatesReadiness: false };
       } catch (error) {
-        return { reachable: false, error: (error as Error).message, gatesReadiness: false };
+        return { ...onFailure((error as Error)?.message ?? String(error)), gatesReadiness: false };
       } finally {
         clearTimeout(timer);
       }
     },
   };
+}
+
+/** The Kafka probe for a service that does not need Kafka to answer: it reports, it never fails. */
+export function informationalProbe(probe: ReadinessProbe, timeoutMs: number): ReadinessProbe {
+  return nonGatingProbe(probe, timeoutMs, (error) => ({ reachable: false, error }));
 }
 
 /**

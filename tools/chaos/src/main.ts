@@ -78,22 +78,11 @@ async function committedSum(admin: Admin, group: string, topics: string[]): Prom
 
 /** The faults, the outages and the verdict: see README "Faults and load". */
 async function chaos(options: Options): Promise<Check[]> {
-  const root = repoRoot(__dirname);
-  const runId = uniqueSuffix();
-  const workDir = join(root, options.out, runId);
-  mkdirSync(workDir, { recursive: true });
-  const infra = new LocalInfra(root, options.brokers);
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-  const platform = new ChaosPlatform({ runId, brokers: infra.bootstrap, redisUrl, features: options.features, workDir });
-  const kafka = new Kafka({ clientId: 'storeloop-chaos', brokers: infra.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
-  const admin = kafka.admin();
-  const checks: Check[] = [];
+  const run = openRun(options, { dir: '', clientId: 'storeloop-chaos', features: options.features });
+  const { runId, infra, redisUrl, platform, kafka, admin, checks, check } = run;
   const recoveries: Recovery[] = [];
-  const check = (name: string, passed: boolean, detail: string) => {
-    checks.push({ name, passed, detail });
-    log(`${passed ? 'PASS' : 'FAIL'} ${name}: ${detail}`);
-  };
-  const report: Record<string, unknown> = { runId, options, startedAt: new Date().toISOString(), recoveries };
+  const report = run.report;
+  report.recoveries = recoveries;
 
   try {
     await admin.connect();
@@ -380,15 +369,55 @@ async function chaos(options: Options): Promise<Check[]> {
     for (const r of recoveries) log(`  ${r.fault.padEnd(44)} ${Object.entries(r.measures).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
     check('every component recovered', recoveries.length === plan.length + (options.outages ? 2 : 0), `${recoveries.length} recoveries timed`);
   } finally {
-    report.checks = checks;
-    report.finishedAt = new Date().toISOString();
-    writeFileSync(join(workDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    await platform.stop();
-    if (!options.keep) await cleanup(admin, platform, redisUrl);
-    await admin.disconnect();
-    log(`report: ${join(options.out, runId, 'report.json')}`);
+    await closeRun(run, options);
   }
   return checks;
+}
+
+/** What a chaos or soak run holds: its servers, services, admin client, checks and report. */
+interface Run {
+  runId: string;
+  /** Report folder, relative to the repository (as printed). */
+  dir: string;
+  workDir: string;
+  infra: LocalInfra;
+  redisUrl: string;
+  platform: ChaosPlatform;
+  kafka: Kafka;
+  admin: Admin;
+  checks: Check[];
+  check: (name: string, passed: boolean, detail: string) => void;
+  report: Record<string, unknown>;
+}
+
+function openRun(options: Options, kind: { dir: string; clientId: string; features: number }): Run {
+  const root = repoRoot(__dirname);
+  const runId = uniqueSuffix();
+  const dir = join(options.out, `${kind.dir}${runId}`);
+  const workDir = join(root, dir);
+  mkdirSync(workDir, { recursive: true });
+  const infra = new LocalInfra(root, options.brokers);
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+  const platform = new ChaosPlatform({ runId, brokers: infra.bootstrap, redisUrl, features: kind.features, workDir });
+  const kafka = new Kafka({ clientId: kind.clientId, brokers: infra.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+  const checks: Check[] = [];
+  const check = (name: string, passed: boolean, detail: string) => {
+    checks.push({ name, passed, detail });
+    log(`${passed ? 'PASS' : 'FAIL'} ${name}: ${detail}`);
+  };
+  const report: Record<string, unknown> = { runId, options, startedAt: new Date().toISOString() };
+  return { runId, dir, workDir, infra, redisUrl, platform, kafka, admin: kafka.admin(), checks, check, report };
+}
+
+/** Writes the report (whatever the run reached), stops the services and removes the run's topics and keys unless --keep. */
+async function closeRun(run: Run, options: Options): Promise<void> {
+  run.report.checks = run.checks;
+  run.report.finishedAt = new Date().toISOString();
+  writeFileSync(join(run.workDir, 'report.json'), `${JSON.stringify(run.report, null, 2)}\n`);
+  await run.platform.stop();
+  if (!options.keep) await cleanup(run.admin, run.platform, run.redisUrl);
+  await run.admin.disconnect();
+  log(`report: ${join(run.dir, 'report.json')}`);
 }
 
 async function cleanup(admin: Admin, platform: ChaosPlatform, redisUrl: string): Promise<void> {
@@ -408,21 +437,10 @@ async function cleanup(admin: Admin, platform: ChaosPlatform, redisUrl: string):
  * lag every 10 s; slopes by least squares over the samples after warm-up.
  */
 async function soak(options: Options): Promise<Check[]> {
-  const root = repoRoot(__dirname);
-  const runId = uniqueSuffix();
-  const workDir = join(root, options.out, `soak-${runId}`);
-  mkdirSync(workDir, { recursive: true });
-  const infra = new LocalInfra(root, options.brokers);
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-  const platform = new ChaosPlatform({ runId, brokers: infra.bootstrap, redisUrl, features: 1, workDir });
-  const kafka = new Kafka({ clientId: 'storeloop-soak', brokers: infra.bootstrap, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  const checks: Check[] = [];
-  const check = (name: string, passed: boolean, detail: string) => {
-    checks.push({ name, passed, detail });
-    log(`${passed ? 'PASS' : 'FAIL'} ${name}: ${detail}`);
-  };
-  const report: Record<string, unknown> = { runId, mode: 'soak', options, startedAt: new Date().toISOString() };
+  const run = openRun(options, { dir: 'soak-', clientId: 'storeloop-soak', features: 1 });
+  const { runId, platform, admin, checks, check } = run;
+  const report = run.report;
+  report.mode = 'soak';
   try {
     await admin.connect();
     await platform.start();
@@ -517,13 +535,7 @@ async function soak(options: Options): Promise<Check[]> {
     check('consumer lag bounded', maxLag <= rate * 30 && lagSlope * options.minutes <= rate * 30, `largest ${maxLag} records (limit 30 s of load = ${rate * 30}), features slope ${lagSlope.toFixed(0)} records/min, drained ${drainMs} ms after the load stopped`);
     check('inference answered every request', Object.keys(answers).every((k) => k === '200'), JSON.stringify(answers));
   } finally {
-    report.checks = checks;
-    report.finishedAt = new Date().toISOString();
-    writeFileSync(join(workDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    await platform.stop();
-    if (!options.keep) await cleanup(admin, platform, redisUrl);
-    await admin.disconnect();
-    log(`report: ${join(options.out, `soak-${runId}`, 'report.json')}`);
+    await closeRun(run, options);
   }
   return checks;
 }

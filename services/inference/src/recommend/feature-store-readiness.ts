@@ -1,4 +1,5 @@
 import type { ReadinessProbe } from '@storeloop/observability';
+import { nonGatingProbe } from '@storeloop/platform';
 
 /**
  * Readiness of an instance while Redis is away. The platform's Redis probe
@@ -10,26 +11,10 @@ import type { ReadinessProbe } from '@storeloop/observability';
  * first catalogue is loaded there is nothing to degrade to, and Redis gates.
  */
 export function featureStoreReadinessProbe(redisProbe: ReadinessProbe, canServeDegraded: () => boolean, timeoutMs: number): ReadinessProbe {
-  return {
-    name: redisProbe.name,
-    async check() {
-      let timer: NodeJS.Timeout | undefined;
-      // Its own, shorter deadline: the health endpoint's timeout would count a slow answer as down.
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        timer.unref();
-      });
-      try {
-        return { ...(await Promise.race([redisProbe.check(), deadline])), gatesReadiness: false };
-      } catch (error) {
-        const message = (error as Error)?.message ?? String(error);
-        if (!canServeDegraded()) throw new Error(`${message}; no catalogue loaded yet to answer degraded from`);
-        return { reachable: false, error: message, gatesReadiness: false, degraded: true };
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-  };
+  return nonGatingProbe(redisProbe, timeoutMs, (error) => {
+    if (!canServeDegraded()) throw new Error(`${error}; no catalogue loaded yet to answer degraded from`);
+    return { reachable: false, error, degraded: true };
+  });
 }
 
 /** Swaps the platform's `redis` probe for the one above, in place (the health controller holds the same array). */
