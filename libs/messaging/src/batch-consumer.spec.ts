@@ -33,6 +33,7 @@ async function setup(options: {
   sendMessages?: (topic: string, messages: Message[]) => Promise<unknown>;
   resume?: BatchConsumerOptions<Value>['resume'];
   onHandlerFailure?: BatchConsumerOptions<Value>['onHandlerFailure'];
+  heartbeatIntervalMs?: number;
 }) {
   const log: string[] = [];
   const handled: ConsumedMessage<Value>[][] = [];
@@ -79,6 +80,7 @@ async function setup(options: {
     maxHandlerBatch: options.maxHandlerBatch,
     resume: options.resume,
     onHandlerFailure: options.onHandlerFailure,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
   });
   await consumer.start();
 
@@ -385,7 +387,43 @@ describe('BatchConsumer', () => {
     expect(await metricValue(registry, 'kafka_consumer_records_total', { group: GROUP, topic: TOPIC, outcome: 'handled' })).toBe(1);
   });
 
+  it('heartbeats while a slow handler attempt runs, so the group keeps the member', async () => {
+    const { batch, heartbeat } = await setup({
+      heartbeatIntervalMs: 10,
+      handle: () => new Promise((resolve) => setTimeout(resolve, 80)),
+    });
+    await batch([record(0)]);
+    // At least the beats during the attempt, besides the one after it.
+    expect(heartbeat.mock.calls.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('stops a batch at its next step once the group rejoined meanwhile: its partition may be someone else\'s', async () => {
+    const { batch, log, kafkaConsumer } = await setup({
+      maxHandlerBatch: 1,
+      handle: (values) => {
+        if (values[0] === 0) kafkaConsumer.listeners.get('consumer.group_join')?.({ payload: { memberAssignment: { [TOPIC]: [2] } } });
+      },
+    });
+    await batch([record(0), record(1), record(2)]);
+    expect(log).toEqual(['handle 0', 'resolve 0']);
+  });
+
   describe('with resume (positions kept by the handler\'s own store)', () => {
+    it('asks the store once per assignment when the first batch and the repositioning ask together', async () => {
+      let answer!: (offset: string) => void;
+      const resume = jest.fn(() => new Promise<string>((resolve) => (answer = resolve)));
+      const { batch, log, kafkaConsumer } = await setup({ handle: () => undefined, resume });
+      kafkaConsumer.listeners.get('consumer.group_join')?.({ payload: { memberAssignment: { [TOPIC]: [2] } } });
+      const handling = batch([record(0), record(1)]);
+      await new Promise((resolve) => setImmediate(resolve));
+      answer('0');
+      await handling;
+      // One take-over, one position: the batch is handled from it and not sent back under itself.
+      expect(resume).toHaveBeenCalledTimes(1);
+      expect(log.filter((l) => l.startsWith('seek'))).toHaveLength(1);
+      expect(log).toContain('handle 0,1');
+    });
+
     it('skips records before the stored position, resolving them, and hands over the rest', async () => {
       const resume = jest.fn(async () => '5');
       const { batch, log } = await setup({ handle: () => undefined, resume });

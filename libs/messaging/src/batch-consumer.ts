@@ -138,6 +138,7 @@ export class BatchConsumer<T> {
   private readonly consumer: Consumer;
   private readonly retry: RetryPolicy;
   private readonly maxHandlerBatch: number;
+  private readonly heartbeatIntervalMs: number;
   private readonly metrics;
   private running = false;
   /** Original records behind decoded ones, so a dead letter carries the exact bytes received. */
@@ -148,14 +149,17 @@ export class BatchConsumer<T> {
   private generation = 0;
   /** Partitions assigned at the last group join. */
   private assignment: { topic: string; partition: number }[] = [];
+  /** `resume` in flight or answered per `topic:partition` in this generation: asked once, however many callers. */
+  private readonly resumed = new Map<string, Promise<bigint>>();
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.maxHandlerBatch = options.maxHandlerBatch ?? 500;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      heartbeatInterval: this.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
     });
     const registry = options.registry;
@@ -201,12 +205,12 @@ export class BatchConsumer<T> {
   }
 
   async start(): Promise<void> {
-    if (this.options.resume) {
-      this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-        this.assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
-        this.reposition('partitions assigned');
-      });
-    }
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+      // A slice still running from before the join stops at its next step (see onBatch's `active`).
+      if (this.options.resume) this.reposition('partitions assigned');
+      else this.forgetPositions();
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
@@ -228,6 +232,30 @@ export class BatchConsumer<T> {
   private forgetPositions(): void {
     this.generation++;
     this.positions.clear();
+    this.resumed.clear();
+  }
+
+  /**
+   * `resume` for a partition, once per generation: the repositioning after a
+   * join and the partition's first batch share one answer. A second call
+   * would take the partition over again (ingestion's transactional id) and
+   * could set the position back under a slice in flight.
+   */
+  private resumeOnce(topic: string, partition: number): Promise<bigint> {
+    const key = `${topic}:${partition}`;
+    let answer = this.resumed.get(key);
+    if (!answer) {
+      const resume = this.options.resume;
+      if (!resume) throw new Error('resumeOnce without a resume option');
+      answer = resume(topic, partition).then((offset) => BigInt(offset));
+      this.resumed.set(key, answer);
+      // A failed answer is asked again next time.
+      const asked = answer;
+      answer.catch(() => {
+        if (this.resumed.get(key) === asked) this.resumed.delete(key);
+      });
+    }
+    return answer;
   }
 
   /**
@@ -243,8 +271,10 @@ export class BatchConsumer<T> {
     if (!resume) return;
     void (async () => {
       for (const { topic, partition } of this.assignment) {
-        const offset = BigInt(await resume(topic, partition));
+        const offset = await this.resumeOnce(topic, partition);
         if (generation !== this.generation || !this.running) return;
+        // The partition's first batch may have been positioned (and handled) meanwhile: its position stands.
+        if (this.positions.has(`${topic}:${partition}`)) continue;
         this.positions.set(`${topic}:${partition}`, { offset, source: 'store', sought: true });
         this.consumer.seek({ topic, partition, offset: String(offset) });
       }
@@ -269,10 +299,12 @@ export class BatchConsumer<T> {
     let position = this.positions.get(key);
     if (!position) {
       const generation = this.generation;
-      const offset = BigInt(await this.options.resume(batch.topic, batch.partition));
+      const offset = await this.resumeOnce(batch.topic, batch.partition);
       if (generation !== this.generation) return undefined;
-      position = { offset, source: 'store', sought: false };
+      // The repositioning may have set (and sought to) it while we waited.
+      position = this.positions.get(key) ?? { offset, source: 'store', sought: false };
       this.positions.set(key, position);
+      if (position.sought && payload.isStale()) return undefined;
     }
     const first = BigInt(batch.messages[0].offset);
     if (position.source === 'store' && first > position.offset && !position.sought) {
@@ -297,9 +329,10 @@ export class BatchConsumer<T> {
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-    const active = () => this.running && isRunning() && !isStale();
-    const context: BatchContext = { groupId: this.options.groupId, topic: batch.topic, partition: batch.partition, heartbeat };
     const generation = this.generation;
+    // A group join or a reposition since the batch began makes it stale too: its partition may be someone else's now.
+    const active = () => this.running && isRunning() && !isStale() && generation === this.generation;
+    const context: BatchContext = { groupId: this.options.groupId, topic: batch.topic, partition: batch.partition, heartbeat };
     const messages = await this.positioned(payload);
     if (!messages) return;
     let slice: ConsumedMessage<T>[] = [];
@@ -372,6 +405,12 @@ export class BatchConsumer<T> {
       const end = this.metrics?.duration.startTimer(labels);
       let failed = false;
       let error: unknown;
+      // Heartbeats while the handler runs: an attempt slowed by a Redis or Kafka outage must not cost the group membership
+      // (a rebalance would move the partition while the slice is still being written). kafkajs throttles them to its interval.
+      const keepAlive = setInterval(() => {
+        context.heartbeat().catch(() => undefined);
+      }, this.heartbeatIntervalMs);
+      keepAlive.unref();
       try {
         await this.options.handle(messages, context);
       } catch (caught) {
@@ -379,6 +418,7 @@ export class BatchConsumer<T> {
         failed = true;
         error = caught;
       } finally {
+        clearInterval(keepAlive);
         end?.();
       }
       if (!failed) {

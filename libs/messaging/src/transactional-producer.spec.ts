@@ -104,4 +104,32 @@ describe('PartitionTransactions', () => {
     await expect(transactions.run('raw', 0, async () => undefined)).resolves.toBeUndefined();
     expect(state.connects).toHaveLength(1);
   });
+
+  it('fails a slice whose partition was taken over since it began, whatever producer holds the id now', async () => {
+    const { state, transactions } = setup({ committed: { 0: '5' } });
+    await transactions.prepare('g', 'raw', 0);
+    const lease = transactions.lease('raw', 0);
+    // A rejoin takes the partition over while the slice is still reading (its dedup claims, say).
+    state.committed = { 0: '5' };
+    await transactions.prepare('g', 'raw', 0);
+    await expect(transactions.run('raw', 0, async (txn) => txn.send('events', [{ value: 'a' }]), lease)).rejects.toBeInstanceOf(RepositionRequested);
+    expect(state.sent).toEqual([]);
+    // A slice that begins under the new holder writes.
+    await transactions.run('raw', 0, async (txn) => txn.send('events', [{ value: 'b' }]), transactions.lease('raw', 0));
+    expect(state.sent).toEqual([{ topic: 'events', count: 1 }]);
+  });
+
+  it('never reconnects a producer that was taken over, even when a slice runs on it mid-way', async () => {
+    const { state, transactions } = setup({ committed: { 0: '5' } });
+    await transactions.prepare('g', 'raw', 0);
+    let takeOver!: Promise<string>;
+    const running = transactions.run('raw', 0, async (txn) => {
+      await txn.send('events', [{ value: 'a' }]);
+      takeOver = transactions.prepare('g', 'raw', 0);
+      await takeOver;
+    });
+    await expect(running).rejects.toBeInstanceOf(RepositionRequested);
+    // One connect per take-over: the old producer did not connect again to commit.
+    expect(state.connects).toHaveLength(2);
+  });
 });

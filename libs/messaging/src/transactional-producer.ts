@@ -8,6 +8,12 @@ import { SAFE_PRODUCER_CONFIG } from './producer';
 
 export const TRANSACTION_FAILED = 'MESSAGING.TRANSACTION_FAILED';
 
+/** A partition's transactional holder as a slice found it (`PartitionTransactions.lease`). */
+export interface TransactionLease {
+  readonly key: string;
+  readonly producer: unknown;
+}
+
 export interface TransactionScope {
   send(physicalTopic: string, messages: Message[]): Promise<void>;
   /** Commits the consumer group's offsets with the transaction's output (consume-transform-produce). */
@@ -23,6 +29,7 @@ export class TransactionalProducer {
   private readonly producer: Producer;
   private connected = false;
   private needsReset = false;
+  private retired = false;
 
   /**
    * `transactionalIdPrefix` gets a random suffix, so instances never fence
@@ -57,7 +64,23 @@ export class TransactionalProducer {
     await this.producer.disconnect();
   }
 
+  /**
+   * Disconnects for good: `run` refuses from now on, with RepositionRequested.
+   * A producer whose transactional id was taken over must never connect
+   * again, since connecting would fence the new holder and commit a slice
+   * read under the old position.
+   */
+  async retire(): Promise<void> {
+    this.retired = true;
+    await this.disconnect();
+  }
+
+  get isRetired(): boolean {
+    return this.retired;
+  }
+
   async run(work: (scope: TransactionScope) => Promise<void>): Promise<void> {
+    if (this.retired) throw new RepositionRequested('the transactional id was taken over since this slice began');
     if (this.needsReset) {
       // After a failed abort kafkajs' transaction state is unknown: a new session re-initialises the producer id.
       await this.producer.disconnect().catch(() => undefined);
@@ -81,13 +104,14 @@ export class TransactionalProducer {
     };
     try {
       await work(scope);
+      if (this.retired) throw new RepositionRequested('the transactional id was taken over while the slice ran');
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch((abortError: unknown) => {
         this.needsReset = true;
         this.logger.warn({ err: abortError }, 'transaction abort failed; the producer will reconnect');
       });
-      if (error instanceof StoreloopError) throw error;
+      if (error instanceof StoreloopError || error instanceof RepositionRequested) throw error;
       throw new StoreloopError(TRANSACTION_FAILED, `Kafka transaction aborted: ${(error as Error).message}`, {
         retriable: true,
         cause: error,
@@ -138,9 +162,22 @@ export class PartitionTransactions {
     return work;
   }
 
+  /**
+   * The partition's current holder, to be taken when a slice begins (before
+   * anything is read for it) and given to `run`: a take-over in between (a
+   * rejoin of the group) then fails the slice instead of letting it commit,
+   * under the new holder, records read from the old position.
+   */
+  lease(topic: string, partition: number): TransactionLease {
+    return { key: `${topic}:${partition}`, producer: this.producers.get(`${topic}:${partition}`) };
+  }
+
   /** Runs one transaction on the partition's producer; `prepare` must have run since the partition was assigned. */
-  async run(topic: string, partition: number, work: (scope: TransactionScope) => Promise<void>): Promise<void> {
+  async run(topic: string, partition: number, work: (scope: TransactionScope) => Promise<void>, lease?: TransactionLease): Promise<void> {
     const producer = this.producers.get(`${topic}:${partition}`);
+    if (lease && (lease.key !== `${topic}:${partition}` || lease.producer !== producer)) {
+      throw new RepositionRequested(`${topic}/${partition} was taken over since this slice began`);
+    }
     if (!producer || producer.outcomeUnknown) {
       // Unknown outcome: re-reading the committed offset (after fencing) is the only safe way on.
       throw new RepositionRequested(`transactions of ${topic}/${partition} need ${producer ? 're-initialising after an unknown outcome' : 'initialising'}`);
@@ -162,7 +199,7 @@ export class PartitionTransactions {
     const key = `${topic}:${partition}`;
     const previous = this.producers.get(key);
     this.producers.delete(key);
-    await previous?.disconnect().catch(() => undefined);
+    await previous?.retire().catch(() => undefined);
     const producer = new TransactionalProducer(this.kafka, this.transactionalId(topic, partition), this.logger, { exactId: true });
     // InitProducerId: fences the previous holder; kafkajs retries CONCURRENT_TRANSACTIONS until its commit or abort completes.
     await retryKafkaCall(`initialising transactions of ${topic}/${partition}`, () => producer.connect(), { logger: this.logger });

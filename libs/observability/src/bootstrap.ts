@@ -19,7 +19,7 @@ export interface ServiceStartOptions<C> {
   nestOptions?: NestApplicationOptions;
   /** Hook for HTTP middleware (security headers, CORS) that must run before any route: called before `app.init()`. */
   configureHttp?: (app: INestApplication, config: C) => void;
-  /** Hook to connect microservice transports (Kafka batch consumers) before listening. */
+  /** Hook to connect microservice transports (Kafka batch consumers); they start once HTTP listens. */
   beforeListen?: (app: INestApplication, config: C) => Promise<void> | void;
 }
 
@@ -72,9 +72,11 @@ export async function startService<C>(options: ServiceStartOptions<C>): Promise<
   // Module init first (connections, topic provisioning), so consumers subscribe to topics that exist.
   await app.init();
   if (options.beforeListen) await options.beforeListen(app, config);
-  await app.startAllMicroservices();
+  // HTTP before the transports: a Kafka consumer's start waits for its group's join, which after a
+  // crash waits out the dead member's session; nothing HTTP answers depends on that consumer.
   await app.listen(http.port, http.host);
   bootLogger.info({ url: await app.getUrl() }, `${options.service} listening`);
+  await app.startAllMicroservices();
   return app;
 }
 

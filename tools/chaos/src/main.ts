@@ -189,8 +189,10 @@ async function chaos(options: Options): Promise<Check[]> {
     check('every fault happened while events were streaming', recoveries.length === plan.length && recoveries.every((r) => r.atAcknowledged < options.events), recoveries.map((r) => `${r.fault} at ${r.atAcknowledged}`).join('; '));
 
     const drainStarted = Date.now();
-    const ingestionDrainMs = await waitLagZero(admin, platform.groups.ingestion, platform.consumed.ingestion, 1_800_000);
-    await waitLagZero(admin, platform.groups.features, platform.consumed.features, 1_800_000);
+    // Draining a million events takes features about half an hour on two shared cores: the limit grows with the stream.
+    const drainLimitMs = Math.max(1_800_000, options.events * 4);
+    const ingestionDrainMs = await waitLagZero(admin, platform.groups.ingestion, platform.consumed.ingestion, drainLimitMs);
+    await waitLagZero(admin, platform.groups.features, platform.consumed.features, drainLimitMs);
     report.drain = { ingestionMs: ingestionDrainMs, featuresMs: Date.now() - drainStarted };
     log(`lag 0: ingestion after ${ingestionDrainMs} ms, features after ${Date.now() - drainStarted} ms (from the last 202)`);
 
@@ -474,7 +476,7 @@ async function soak(options: Options): Promise<Check[]> {
     const load = new RetryingLoad(events, { url: `${platform.ingestion.url}/v1/events`, apiKey: platform.apiKey, batchSize: 250, clients: 2, rate, timeoutMs: 30_000 });
     const probe = new InferenceProbe(() => platform.inference.url, platform.apiKey, `${tag}-u`, 1000 / inferenceRate);
     log(`soak: ${options.minutes} min at ${rate} ev/s and ${inferenceRate} req/s`);
-    const samples: { t: number; service: string; rssMb: number; loopP99Ms: number }[] = [];
+    const samples: { t: number; service: string; rssMb: number; heapMb: number; loopP99Ms: number }[] = [];
     const lagSamples: { t: number; ingestion: number; features: number }[] = [];
     const started = Date.now();
     probe.start();
@@ -484,7 +486,7 @@ async function soak(options: Options): Promise<Check[]> {
       const t = (Date.now() - started) / 60_000;
       for (const service of platform.all()) {
         const metrics = await platform.metrics(service).catch(() => []);
-        samples.push({ t, service: `${service.service}:${service.port}`, rssMb: sumSamples(metrics, 'process_resident_memory_bytes') / 2 ** 20, loopP99Ms: sumSamples(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000 });
+        samples.push({ t, service: `${service.service}:${service.port}`, rssMb: sumSamples(metrics, 'process_resident_memory_bytes') / 2 ** 20, heapMb: sumSamples(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20, loopP99Ms: sumSamples(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000 });
       }
       lagSamples.push({ t, ingestion: await groupLag(admin, platform.groups.ingestion, platform.consumed.ingestion).catch(() => NaN), features: await groupLag(admin, platform.groups.features, platform.consumed.features).catch(() => NaN) });
       const last = lagSamples[lagSamples.length - 1];
@@ -498,16 +500,18 @@ async function soak(options: Options): Promise<Check[]> {
     const drainMs = Date.now() - drainStarted;
 
     const warm = Math.min(2, options.minutes / 4);
-    const perService = new Map<string, { x: number; y: number; loop: number }[]>();
+    const perService = new Map<string, { x: number; y: number; heap: number; loop: number }[]>();
     for (const s of samples.filter((s) => s.t >= warm)) {
       const list = perService.get(s.service) ?? [];
-      list.push({ x: s.t, y: s.rssMb, loop: s.loopP99Ms });
+      list.push({ x: s.t, y: s.rssMb, heap: s.heapMb, loop: s.loopP99Ms });
       perService.set(s.service, list);
     }
     const slopes = [...perService].map(([service, points]) => ({
       service,
       rssMedianMb: median(points.map((p) => p.y)),
       rssSlopeMbPerMin: slope(points),
+      heapMedianMb: median(points.map((p) => p.heap)),
+      heapSlopeMbPerMin: slope(points.map((p) => ({ x: p.x, y: p.heap }))),
       loopP99MedianMs: median(points.map((p) => p.loop)),
       loopSlopeMsPerMin: slope(points.map((p) => ({ x: p.x, y: p.loop }))),
     }));
@@ -521,7 +525,7 @@ async function soak(options: Options): Promise<Check[]> {
       check(
         `${s.service}: resident memory flat`,
         growth < Math.max(20, 0.1 * s.rssMedianMb),
-        `median ${s.rssMedianMb.toFixed(0)} MB, slope ${s.rssSlopeMbPerMin.toFixed(2)} MB/min (${growth.toFixed(1)} MB over ${options.minutes} min); limit max(20 MB, 10 % of the median)`,
+        `median ${s.rssMedianMb.toFixed(0)} MB, slope ${s.rssSlopeMbPerMin.toFixed(2)} MB/min (${growth.toFixed(1)} MB over ${options.minutes} min); limit max(20 MB, 10 % of the median); V8 heap used median ${s.heapMedianMb.toFixed(0)} MB, slope ${s.heapSlopeMbPerMin.toFixed(2)} MB/min`,
       );
       check(
         `${s.service}: event-loop delay flat`,

@@ -180,6 +180,8 @@ export class IngestPipeline {
    * slice, all in one transaction.
    */
   async processRawSlice(messages: ConsumedMessage<RawIntake>[], context: BatchContext): Promise<void> {
+    // Before the dedup claims: a take-over after this point must fail the slice, not commit it under the new holder.
+    const lease = this.transactions.lease(context.topic, context.partition);
     const valid: { message: ConsumedMessage<RawIntake>; event: StoreloopEvent }[] = [];
     for (const message of messages) if (message.value.intake.ok) valid.push({ message, event: message.value.intake.event });
     const claims = await this.dedup.claim(
@@ -224,7 +226,7 @@ export class IngestPipeline {
       await txn.send(this.namer.physical(TOPICS.deadLetters.name), deadLetters);
       const last = messages[messages.length - 1];
       await txn.commitOffsets(context.groupId, context.topic, context.partition, (BigInt(last.offset) + 1n).toString());
-    });
+    }, lease);
     end();
     for (const [outcome, type, code] of counts) this.metrics.count(outcome, type, 'kafka', code);
   }
