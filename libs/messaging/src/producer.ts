@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners, type ProducerConfig, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Admin, type ProducerConfig, type Kafka, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { StoreloopError, continueTrace, getOrCreateCounter, traceHeaders, type Logger } from '@storeloop/observability';
 import {
@@ -20,6 +20,7 @@ export interface OutgoingRecord<V> {
 }
 
 export const PRODUCE_FAILED = 'MESSAGING.PRODUCE_FAILED';
+export const PRODUCE_INCOMPLETE = 'MESSAGING.PRODUCE_INCOMPLETE';
 
 /**
  * Idempotent, one request in flight (retries neither duplicate nor reorder),
@@ -47,6 +48,10 @@ export class TopicProducer {
   private renewal?: Promise<void>;
   /** The replacement's connect failed (Kafka still away): the next send connects it. */
   private replacementUnconnected = false;
+  /** Partition counts per physical topic, to pin each record to its partition before sending. */
+  private readonly partitionCounts = new Map<string, number>();
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private admin?: Promise<Admin>;
 
   constructor(
     private readonly kafka: Kafka,
@@ -79,6 +84,41 @@ export class TopicProducer {
     this.connected = false;
     await this.renewal?.catch(() => undefined);
     await this.producer.disconnect();
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.then((a) => a.disconnect()).catch(() => undefined);
+  }
+
+  private async partitionCount(topic: string): Promise<number> {
+    const known = this.partitionCounts.get(topic);
+    if (known) return known;
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    const admin = await this.admin.catch((error: unknown) => {
+      this.admin = undefined;
+      throw error;
+    });
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+    if (count <= 0) throw new StoreloopError(PRODUCE_FAILED, `no partitions known for ${topic}`, { retriable: true });
+    this.partitionCounts.set(topic, count);
+    return count;
+  }
+
+  /**
+   * Each record pinned to the partition the default partitioner gives it, so
+   * the answer can be checked against the partitions written. kafkajs (#1303)
+   * can resolve a send without writing a partition whose leader moved to a
+   * broker that had already answered in an earlier try of the same send.
+   */
+  private async pinned(topic: string, messages: Message[]): Promise<Message[]> {
+    if (messages.every((m) => m.partition !== undefined)) return messages;
+    const count = await this.partitionCount(topic);
+    const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+    return messages.map((message) => (message.partition !== undefined ? message : { ...message, partition: this.partitioner({ topic, partitionMetadata, message }) }));
   }
 
   /**
@@ -154,8 +194,14 @@ export class TopicProducer {
       producer = await this.usable();
       const result: RecordMetadata[] = [];
       // In order, one slice at a time: per-partition order holds across slices.
-      for (const chunk of chunkByBytes(messages)) {
-        result.push(...(await producer.send({ topic: physicalTopic, messages: chunk, acks: -1, compression: CompressionTypes.None })));
+      for (const chunk of chunkByBytes(await this.pinned(physicalTopic, messages))) {
+        const answered = await producer.send({ topic: physicalTopic, messages: chunk, acks: -1, compression: CompressionTypes.None });
+        const written = new Set(answered.filter((r) => r.topicName === physicalTopic && r.errorCode === 0).map((r) => r.partition));
+        const unwritten = [...new Set(chunk.map((m) => m.partition as number))].filter((partition) => !written.has(partition));
+        if (unwritten.length > 0) {
+          throw new StoreloopError(PRODUCE_INCOMPLETE, `Kafka's answer covers no write to partition(s) ${unwritten.join(', ')} of ${physicalTopic}`, { retriable: true });
+        }
+        result.push(...answered);
       }
       this.sent?.inc({ topic: physicalTopic, result: 'acked' }, messages.length);
       return result;

@@ -42,17 +42,18 @@ class FakeBroker {
         if (this.mode === 'hang') return new Promise(() => undefined);
         if (record.messages.some((m) => String(m.value).includes(POISON))) return Promise.reject(tooLarge());
         this.sends.push({ topic: record.topic, messages: record.messages });
-        return Promise.resolve([]);
+        return Promise.resolve([{ topicName: record.topic, partition: 0, errorCode: 0 }]);
       },
     };
     const admin = {
       connect: async () => undefined,
       disconnect: async () => undefined,
-      fetchTopicMetadata: () => {
+      fetchTopicMetadata: (request?: { topics?: string[] }) => {
         this.probes++;
         if (this.mode === 'fail') return Promise.reject(new Error('broker unreachable'));
         if (this.mode === 'hang') return new Promise(() => undefined);
-        return Promise.resolve({ topics: [] });
+        // One partition per topic (the producer pins records to partitions by this count).
+        return Promise.resolve({ topics: (request?.topics ?? []).map((name) => ({ name, partitions: [{ partitionId: 0 }] })) });
       },
     };
     return { producer: () => producer, admin: () => admin } as unknown as Kafka;
