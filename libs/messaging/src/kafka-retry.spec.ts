@@ -22,6 +22,20 @@ describe('retryKafkaCall', () => {
     expect(calls).toBe(1);
   });
 
+  it('tries again when kafkajs gave up on a refused connection and marked it not retriable', async () => {
+    let calls = 0;
+    const refused = () => {
+      const cause = Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError', retriable: true });
+      return Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSNonRetriableError', retriable: false, cause });
+    };
+    const answer = await retryKafkaCall('offsets', async () => {
+      calls += 1;
+      if (calls < 3) throw refused();
+      return 'ok';
+    }, { delayMs: 1 });
+    expect({ answer, calls }).toEqual({ answer: 'ok', calls: 3 });
+  });
+
   it('gives up after the attempts with the last error', async () => {
     let calls = 0;
     await expect(retryKafkaCall('offsets', async () => {

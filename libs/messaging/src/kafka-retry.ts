@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@storeloop/observability';
+import { isTransientFailure } from './transient';
 
 export interface KafkaRetryOptions {
   /** Tries in all (default 10: about 30 s with the default delays). */
@@ -14,7 +15,10 @@ export interface KafkaRetryOptions {
  * fails with an error Kafka marks retriable, such as NOT_LEADER_OR_FOLLOWER
  * while a restarted broker elects leaders. kafkajs retries requests inside a
  * client, not a whole admin call that met a stale leader; without this a
- * service starting during a broker restart exits. Other errors are thrown at once.
+ * service starting during a broker restart exits. A failure kafkajs marks not
+ * retriable after its own retries, but whose cause is a refused connection or
+ * another transient one (see isTransientFailure), is tried again as well.
+ * Other errors (authorization, a bad request) are thrown at once.
  */
 export async function retryKafkaCall<T>(what: string, call: () => Promise<T>, options: KafkaRetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 10;
@@ -23,9 +27,10 @@ export async function retryKafkaCall<T>(what: string, call: () => Promise<T>, op
     try {
       return await call();
     } catch (error) {
-      const retriable = Boolean(error && typeof error === 'object' && (error as { retriable?: unknown }).retriable === true);
+      const flagged = Boolean(error && typeof error === 'object' && (error as { retriable?: unknown }).retriable === true);
+      const retriable = flagged || isTransientFailure(error);
       if (!retriable || attempt >= attempts) throw error;
-      options.logger?.warn({ err: error, attempt, attempts, delayMs: delay }, `${what}: retriable Kafka error, trying again`);
+      options.logger?.warn({ err: error, attempt, attempts, delayMs: delay }, `${what}: transient Kafka error, trying again`);
       await sleep(delay);
       delay = Math.min(delay * 2, 5000);
     }
