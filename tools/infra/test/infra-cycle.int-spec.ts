@@ -10,6 +10,19 @@ function infra(...args: string[]): { status: number | null; output: string } {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+async function fetchMetadataWhenKnown<T>(fetch: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fetch();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -65,7 +78,9 @@ describe('tools/infra/infra.sh (real Kafka and Redis)', () => {
       const cluster = await admin.describeCluster();
       expect(cluster.brokers.map((b) => b.port).sort()).toEqual([9092, 9093, 9094]);
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'infra-cycle-rf3', numPartitions: 3, replicationFactor: 3 }] });
-      const metadata = await admin.fetchTopicMetadata({ topics: ['infra-cycle-rf3'] });
+      // The creating controller answered; a broker asked next may not have the topic in its metadata cache yet
+      // (UNKNOWN_TOPIC_OR_PARTITION, retriable): ask again for a while, as a client would.
+      const metadata = await fetchMetadataWhenKnown(() => admin.fetchTopicMetadata({ topics: ['infra-cycle-rf3'] }));
       for (const partition of metadata.topics[0].partitions) {
         expect(partition.replicas).toHaveLength(3);
       }
