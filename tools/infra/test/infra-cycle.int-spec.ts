@@ -2,25 +2,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { retryKafkaCall } from '@storeloop/messaging';
 
 const script = join(__dirname, '..', 'infra.sh');
 
 function infra(...args: string[]): { status: number | null; output: string } {
   const result = spawnSync('bash', [script, ...args], { encoding: 'utf8', timeout: 200_000 });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
-async function fetchMetadataWhenKnown<T>(fetch: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fetch();
-    } catch (error) {
-      const retriable = (error as { retriable?: boolean }).retriable === true;
-      if (!retriable || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -80,7 +68,7 @@ describe('tools/infra/infra.sh (real Kafka and Redis)', () => {
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'infra-cycle-rf3', numPartitions: 3, replicationFactor: 3 }] });
       // The creating controller answered; a broker asked next may not have the topic in its metadata cache yet
       // (UNKNOWN_TOPIC_OR_PARTITION, retriable): ask again for a while, as a client would.
-      const metadata = await fetchMetadataWhenKnown(() => admin.fetchTopicMetadata({ topics: ['infra-cycle-rf3'] }));
+      const metadata = await retryKafkaCall('reading the new topic\'s metadata', () => admin.fetchTopicMetadata({ topics: ['infra-cycle-rf3'] }));
       for (const partition of metadata.topics[0].partitions) {
         expect(partition.replicas).toHaveLength(3);
       }
