@@ -14,14 +14,39 @@ const projects = args.find((a) => a.startsWith('--projects='))?.split('=')[1];
 const projectArgs = projects ? [`--projects=${projects}`] : [];
 const resultsDir = join(root, '.local/test-results');
 
+const FAILURE_LINES = 40;
+const ansi = /\u001b\[[0-9;]*m/g;
+
+/** The message without colours, blank lines and stack frames, cut to n lines of at most 400 characters. */
+function firstLines(text, n) {
+  const lines = text.replace(ansi, '').split('\n').filter((l) => l.trim() !== '' && !/^\s+at /.test(l));
+  const kept = lines.slice(0, n).map((l) => `    ${l.slice(0, 400)}`);
+  if (lines.length > n) kept.push(`    … ${lines.length - n} more line(s)`);
+  return kept.join('\n');
+}
+
+/** One block per failed test or suite that failed to run: where, which, and the end of its message. */
+function failuresOf(target, result) {
+  const out = [];
+  for (const suite of result.testResults ?? []) {
+    const file = String(suite.name ?? '').replace(`${root}/`, '');
+    const failedTests = (suite.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const a of failedTests) out.push(`[${target}] ${file} › ${a.fullName}\n${firstLines((a.failureMessages ?? []).join('\n'), FAILURE_LINES)}`);
+    if (suite.status === 'failed' && failedTests.length === 0) out.push(`[${target}] ${file} (suite failed to run)\n${firstLines(String(suite.message ?? ''), FAILURE_LINES)}`);
+  }
+  return out;
+}
+
 function summarize() {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
   let suitesFailed = 0;
   const rows = [];
+  const failures = [];
   for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('.json')).sort()) {
     const result = JSON.parse(readFileSync(join(resultsDir, file), 'utf8'));
+    failures.push(...failuresOf(file.replace(/\.json$/, ''), result));
     passed += result.numPassedTests;
     failed += result.numFailedTests;
     skipped += result.numPendingTests + result.numTodoTests;
@@ -30,6 +55,11 @@ function summarize() {
   }
   log('test results by project and target:');
   for (const row of rows) log(row);
+  // Repeated at the end because CI keeps only the tail of what a run printed.
+  if (failures.length) {
+    log(`what failed (${failures.length}), each message cut to ${FAILURE_LINES} lines:`);
+    for (const f of failures) process.stdout.write(`${f}\n`);
+  }
   return { passed, failed, skipped, suitesFailed };
 }
 

@@ -66,12 +66,18 @@ export async function readWholeTopic(kafka: Kafka, admin: Admin, topic: string, 
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      // A partition whose last records are transaction markers may never deliver a batch reaching its high watermark: 10 s with nothing new ends the read.
-      let lastProgress = Date.now();
+      // A partition whose last records are transaction markers may never deliver a batch reaching its high watermark: 10 s with nothing new
+      // ends the read. The clock starts once the group is joined: on a loaded machine the join alone can take longer than that.
+      const startedAt = Date.now();
+      let lastProgress: number | undefined;
+      consumer.on(consumer.events.GROUP_JOIN, () => (lastProgress ??= Date.now()));
       const idle = setInterval(() => {
-        if (remaining.size === 0 || Date.now() - lastProgress > 10_000) {
+        if (remaining.size === 0 || (lastProgress !== undefined && Date.now() - lastProgress > 10_000)) {
           clearInterval(idle);
           resolve();
+        } else if (lastProgress === undefined && Date.now() - startedAt > 120_000) {
+          clearInterval(idle);
+          reject(new Error(`reading ${topic}: the verifying consumer did not join its group within 120 s`));
         }
       }, 200);
       consumer

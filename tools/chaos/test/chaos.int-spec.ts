@@ -11,7 +11,10 @@ function localInfraRuns(): boolean {
   return /^kafka-1\s+running/m.test(status.stdout) && /^redis\s+running/m.test(status.stdout);
 }
 
-function runChaos(args: string[]): Promise<{ code: number | null; output: string }> {
+/** The run's own limit: below jest's, so a run that hangs still ends with its output rather than a bare timeout. */
+const RUN_LIMIT_MS = 900_000;
+
+function runChaos(args: string[]): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--max-old-space-size=4096', join(root, 'tools/chaos/dist/main.js'), ...args], {
       cwd: root,
@@ -19,11 +22,31 @@ function runChaos(args: string[]): Promise<{ code: number | null; output: string
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    let timedOut = false;
+    // SIGINT: the tool exits and SIGKILLs its services; the servers it may have stopped are started again below.
+    const limit = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }, RUN_LIMIT_MS);
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, output }));
+    child.on('error', (error) => {
+      clearTimeout(limit);
+      reject(error);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(limit);
+      resolve({ code, output, timedOut });
+    });
   });
+}
+
+/** The verdict, or (when the run ended without one) the last lines the run printed. */
+function verdictOf(output: string): string {
+  const at = output.indexOf('chaos verdict');
+  if (at >= 0) return output.slice(at);
+  return `no verdict; the run's last lines:\n${output.split('\n').slice(-60).join('\n')}`;
 }
 
 describe('npm run chaos, small (built tool and services, real Kafka and Redis)', () => {
@@ -31,9 +54,12 @@ describe('npm run chaos, small (built tool and services, real Kafka and Redis)',
     const outages = localInfraRuns();
     const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').length;
     const args = ['--events', '24000', '--rate', '300', '--features', '2', '--brokers', String(brokers), '--outage-seconds', '10', '--out', '.local/test-artifacts/chaos'];
-    const { code, output } = await runChaos(outages ? args : [...args, '--no-outages']);
-    console.info(output.slice(output.indexOf('chaos verdict')));
-    const verdict = output.slice(output.indexOf('chaos verdict'));
+    const { code, output, timedOut } = await runChaos(outages ? args : [...args, '--no-outages']);
+    // A run cut short may have left Redis or Kafka stopped: the suites after this one need them.
+    if (outages) spawnSync('bash', [join(root, 'tools/infra/infra.sh'), 'up'], { stdio: 'ignore', timeout: 300_000 });
+    const verdict = verdictOf(output);
+    console.info(verdict);
+    expect(timedOut ? `the run did not end within ${RUN_LIMIT_MS / 1000} s\n${verdict}` : 'ended').toBe('ended');
     expect(verdict).toContain('every event answered 202 is on its topic exactly once');
     expect(verdict).toContain('every feature counter in Redis equals the value computed from the acknowledged events');
     expect(verdict).toContain('no consumer group stuck: lag back to 0');
