@@ -41,6 +41,7 @@ export class FeaturesModule {
                     purchaseMs: config.features.FEATURES_PURCHASE_WINDOW_MS,
                     graceMs: config.features.FEATURES_ATTRIBUTION_GRACE_MS,
                   }),
+                  maxOpenPerUser: config.features.FEATURES_SERVED_MAX_OPEN_PER_USER,
                 })
               : null,
         },

@@ -26,6 +26,11 @@ export const featuresConfigSchema = z.object({
   /** Extra event time waited before a window closes with negatives: outcomes from another topic may lag. */
   FEATURES_ATTRIBUTION_GRACE_MS: env.int(5 * MINUTE_MS, { min: 0 }),
   /**
+   * Open served recommendations kept per user; past it the oldest close at once (negatives, deletion).
+   * Bounds the state read for every slice of a user who is served lists faster than the windows close.
+   */
+  FEATURES_SERVED_MAX_OPEN_PER_USER: env.int(100, { min: 1 }),
+  /**
    * After a wipe is noticed, how long the instance that starts the rebuild waits for batches other
    * instances began before the wipe to finish, before clearing what they wrote.
    */

@@ -474,7 +474,9 @@ async function soak(options: Options): Promise<Check[]> {
     const seconds = options.minutes * 60;
     const events = generateStream({ seed: options.seed + 7, events: Math.ceil(rate * seconds), users: 20_000, skus: 5_000, startMs: now - DAY, spanMs: DAY - 60_000, tag: `${tag}-s` });
     const load = new RetryingLoad(events, { url: `${platform.ingestion.url}/v1/events`, apiKey: platform.apiKey, batchSize: 250, clients: 2, rate, timeoutMs: 30_000 });
-    const probe = new InferenceProbe(() => platform.inference.url, platform.apiKey, `${tag}-u`, 1000 / inferenceRate);
+    // Storefront traffic: 5,000 shoppers in turn (each asks about once a minute), and one request in ten from 50 hot
+    // users who ask several times a second and so keep more lists open than FEATURES_SERVED_MAX_OPEN_PER_USER.
+    const probe = new InferenceProbe(() => platform.inference.url, platform.apiKey, `${tag}-u`, 1000 / inferenceRate, { users: 5_000, hotUsers: 50, hotEvery: 10 });
     log(`soak: ${options.minutes} min at ${rate} ev/s and ${inferenceRate} req/s`);
     const samples: { t: number; service: string; rssMb: number; heapMb: number; loopP99Ms: number }[] = [];
     const lagSamples: { t: number; ingestion: number; features: number }[] = [];

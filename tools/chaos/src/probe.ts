@@ -5,6 +5,15 @@ export interface ProbeAnswer {
   status: number | 'network' | 'timeout';
   degraded: boolean;
   recommendationId?: string;
+  /** For a network failure: the system error code (ECONNRESET, …) or the message. */
+  error?: string;
+}
+
+/** Who the probe asks for: `users` in turn, and every `hotEvery`-th request one of `hotUsers` (a crawler, a page that refreshes itself). */
+export interface ProbeUsers {
+  users: number;
+  hotUsers?: number;
+  hotEvery?: number;
 }
 
 /**
@@ -23,7 +32,15 @@ export class InferenceProbe {
     private readonly apiKey: string,
     readonly userPrefix: string,
     private readonly intervalMs = 100,
+    private readonly who: ProbeUsers = { users: 50 },
   ) {}
+
+  private nextUser(): string {
+    const n = this.n++;
+    const { users, hotUsers = 0, hotEvery = 0 } = this.who;
+    if (hotUsers > 0 && hotEvery > 0 && n % hotEvery === 0) return `${this.userPrefix}hot-${(n / hotEvery) % hotUsers}`;
+    return `${this.userPrefix}${n % users}`;
+  }
 
   start(): void {
     this.running = true;
@@ -46,7 +63,7 @@ export class InferenceProbe {
   }
 
   private async ask(): Promise<void> {
-    const user = `${this.userPrefix}${this.n++ % 50}`;
+    const user = this.nextUser();
     const at = Date.now();
     try {
       const response = await fetch(`${this.url()}/v1/users/${encodeURIComponent(user)}/recommendations?k=5`, {
@@ -56,7 +73,9 @@ export class InferenceProbe {
       const body = (await response.json().catch(() => ({}))) as { degraded?: boolean; recommendationId?: string };
       this.answers.push({ at, status: response.status, degraded: body.degraded === true, recommendationId: body.recommendationId });
     } catch (error) {
-      this.answers.push({ at, status: (error as Error).name === 'TimeoutError' ? 'timeout' : 'network', degraded: false });
+      const e = error as Error & { cause?: { code?: string; message?: string } };
+      if (e.name === 'TimeoutError') this.answers.push({ at, status: 'timeout', degraded: false });
+      else this.answers.push({ at, status: 'network', degraded: false, error: e.cause?.code ?? e.cause?.message ?? e.message });
     }
   }
 }
@@ -64,7 +83,7 @@ export class InferenceProbe {
 export function tally(answers: readonly ProbeAnswer[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const a of answers) {
-    const key = `${a.status}${a.degraded ? ' degraded' : ''}`;
+    const key = `${a.status}${a.error ? ` ${a.error}` : ''}${a.degraded ? ' degraded' : ''}`;
     out[key] = (out[key] ?? 0) + 1;
   }
   return out;

@@ -68,8 +68,10 @@ class Store {
   records = new Map<string, ServedRecord>();
 
   /** Runs `attribute` on the stored records and stores the result, like the service does per slice. */
+  constructor(private readonly maxOpenPerUser?: number) {}
+
   run(events: StoreloopEvent[], watermarkMs: number): AttributionResult {
-    const result = attribute({ records: this.records, events, watermarkMs, snapshot: snapshot() });
+    const result = attribute({ records: this.records, events, watermarkMs, snapshot: snapshot(), maxOpenPerUser: this.maxOpenPerUser });
     for (const example of result.examples) expect(trainingExampleSchema.parse(example)).toEqual(example);
     for (const record of result.upserts) this.records.set(record.recommendationId, decodeServedRecord(encodeServedRecord(record)));
     for (const id of result.deletes) this.records.delete(id);
@@ -112,7 +114,7 @@ describe('attribute', () => {
 
   it('does not keep an impression that served nothing', () => {
     const result = new Store().run([served('rec-empty', T0, []), click('rec-empty', 'A', T0 + MINUTE)], T0 + PURCHASE * 2);
-    expect(result).toEqual({ examples: [], upserts: [], deletes: [], nextDueMs: null });
+    expect(result).toEqual({ examples: [], upserts: [], deletes: [], nextDueMs: null, evicted: 0 });
   });
 
   it('keeps a SKU served twice once, at its best position', () => {
@@ -214,7 +216,50 @@ describe('attribute', () => {
       const store = new Store();
       store.run([served('rec-1', T0, ['A'])], T0);
       store.run([], T0 + CLICK + GRACE + 1);
-      expect(store.run([], T0 + CLICK + GRACE + 2)).toEqual({ examples: [], upserts: [], deletes: [], nextDueMs: T0 + PURCHASE + GRACE });
+      expect(store.run([], T0 + CLICK + GRACE + 2)).toEqual({ examples: [], upserts: [], deletes: [], nextDueMs: T0 + PURCHASE + GRACE, evicted: 0 });
+    });
+  });
+
+  describe('open records per user (maxOpenPerUser)', () => {
+    it('closes the oldest past the limit at once: negatives for both windows, then deletion', () => {
+      const store = new Store(2);
+      store.run([served('rec-1', T0, ['A', 'B']), click('rec-1', 'A', T0 + MINUTE)], T0 + MINUTE);
+      store.run([served('rec-2', T0 + 2 * MINUTE, ['C'])], T0 + 2 * MINUTE);
+      const result = store.run([served('rec-3', T0 + 3 * MINUTE, ['A'])], T0 + 3 * MINUTE);
+      expect(result.evicted).toBe(1);
+      expect(result.deletes).toEqual(['rec-1']);
+      expect(result.examples.map(({ exampleId, label, eventTime }) => [exampleId, label, eventTime])).toEqual([
+        ['rec-1:served-click:B', 0, iso(T0 + CLICK)],
+        ['rec-1:served-purchase:A', 0, iso(T0 + PURCHASE)],
+        ['rec-1:served-purchase:B', 0, iso(T0 + PURCHASE)],
+      ]);
+      expect([...store.records.keys()].sort()).toEqual(['rec-2', 'rec-3']);
+      // An outcome for the closed record counts for nothing, and its windows never close again.
+      expect(store.run([click('rec-1', 'B', T0 + 4 * MINUTE)], T0 + 4 * MINUTE).examples).toEqual([]);
+      expect(labels(store.run([], T0 + PURCHASE + GRACE + 4 * MINUTE)).filter((l) => l.includes('rec-1'))).toEqual([]);
+    });
+
+    it('counts per user, and a slice bringing more than the limit keeps the newest', () => {
+      const store = new Store(2);
+      const other = served('rec-x', T0, ['A'], 'user-2002');
+      const result = store.run([other, served('rec-1', T0, ['A']), served('rec-2', T0 + 1, ['A']), served('rec-3', T0 + 2, ['A'])], T0 + 2);
+      expect(result.deletes).toEqual(['rec-1']);
+      expect(result.upserts.map((r) => r.recommendationId).sort()).toEqual(['rec-2', 'rec-3', 'rec-x']);
+      expect(result.examples.map((e) => e.exampleId)).toEqual(['rec-1:served-click:A', 'rec-1:served-purchase:A']);
+    });
+
+    it('evicts the same records when the slice is delivered again', () => {
+      const store = new Store(2);
+      const slice = [served('rec-1', T0, ['A']), served('rec-2', T0 + 1, ['A']), served('rec-3', T0 + 2, ['A'])];
+      const first = store.run(slice, T0 + 2);
+      const again = store.run(slice, T0 + 2);
+      expect(first.deletes).toEqual(['rec-1']);
+      expect(again.deletes).toEqual(['rec-1']);
+      expect([...store.records.keys()].sort()).toEqual(['rec-2', 'rec-3']);
+    });
+
+    it('refuses a limit below 1', () => {
+      expect(() => new Store(0).run([], T0)).toThrow(RangeError);
     });
   });
 
@@ -325,7 +370,7 @@ describe('attribute', () => {
       expect(closing.deletes).toEqual(['rec-1', 'rec-2']);
       // The impressions come back but their windows are over: they are not opened again.
       const again = store.run([...slice1, ...slice2], T0 + PURCHASE + 2 * MINUTE + GRACE + 1);
-      expect(again).toEqual({ examples: [], upserts: [], deletes: [], nextDueMs: null });
+      expect(again).toEqual({ examples: [], upserts: [], deletes: [], nextDueMs: null, evicted: 0 });
     });
 
     it('gives one example per recommendation, kind and SKU over the whole life of a record', () => {
@@ -371,7 +416,7 @@ describe('attribute', () => {
 
   it('ignores events that are not impressions, clicks or orders', () => {
     const result = attribute({ records: new Map(), events: [event(EventType.ProductViewed, T0)], watermarkMs: T0, snapshot: snapshot() });
-    expect(result).toEqual({ examples: [], upserts: [], deletes: [], nextDueMs: null });
+    expect(result).toEqual({ examples: [], upserts: [], deletes: [], nextDueMs: null, evicted: 0 });
   });
 
   it('takes custom windows and rejects a click window longer than the purchase window', () => {

@@ -68,6 +68,14 @@ export interface AttributionInput {
   /** Views read before the slice: the features of impressions served in it. */
   snapshot: FeatureSnapshot;
   windows?: Partial<AttributionWindows>;
+  /**
+   * Most open records kept per user (default: no limit). Past it the oldest
+   * are closed at once, as if both windows had ended: their negatives now,
+   * then deletion. It bounds what one slice reads and decodes for a user who
+   * is served lists faster than the windows close (a crawler, a page that
+   * refreshes itself).
+   */
+  maxOpenPerUser?: number;
 }
 
 export interface AttributionResult {
@@ -78,6 +86,8 @@ export interface AttributionResult {
   deletes: string[];
   /** The earliest window end (plus grace) among the records still open: the next call with a watermark past it closes a window. */
   nextDueMs: number | null;
+  /** Records closed early because their user had more than `maxOpenPerUser` open (also in `deletes`). */
+  evicted: number;
 }
 
 type ServedKind = 'served-click' | 'served-purchase';
@@ -231,12 +241,37 @@ export function attribute(input: AttributionInput): AttributionResult {
     }
   }
 
+  // Past the per-user limit the oldest records close early. Deterministic (oldest first, ties by id), so a
+  // redelivered slice, which re-creates only the slice's own records, evicts the same ones again.
+  let evicted = 0;
+  const maxOpen = input.maxOpenPerUser ?? Number.POSITIVE_INFINITY;
+  if (!(maxOpen >= 1)) throw new RangeError(`maxOpenPerUser must be at least 1, got ${maxOpen}`);
+  if (open.size > maxOpen) {
+    const byUser = new Map<string, ServedRecord[]>();
+    for (const record of open.values()) {
+      const key = `${record.tenant}\u0000${record.userId}`;
+      byUser.set(key, [...(byUser.get(key) ?? []), record]);
+    }
+    for (const records of byUser.values()) {
+      if (records.length <= maxOpen) continue;
+      for (const record of records.sort(byServedAt).slice(0, records.length - maxOpen)) {
+        if (!record.clickClosed) examples.push(...negatives(record, 'served-click', record.clicked, record.servedAt + clickMs));
+        examples.push(...negatives(record, 'served-purchase', record.purchased, record.servedAt + purchaseMs));
+        open.delete(record.recommendationId);
+        changed.delete(record.recommendationId);
+        deletes.push(record.recommendationId);
+        evicted++;
+      }
+    }
+  }
+
   const dueTimes = [...open.values()].map((record) => record.servedAt + (record.clickClosed ? purchaseMs : clickMs) + graceMs);
   return {
     examples,
     upserts: [...changed].map((id) => open.get(id) as ServedRecord),
     deletes,
     nextDueMs: dueTimes.length === 0 ? null : Math.min(...dueTimes),
+    evicted,
   };
 }
 

@@ -29,6 +29,8 @@ export interface ExamplesEmitterOptions {
   /** The features consumer group; the ledger of emitted examples is the group `<group>.examples`. */
   consumerGroup: string;
   windows: AttributionWindows;
+  /** Most open served records kept per user; past it the oldest close early (see `attribute`). */
+  maxOpenPerUser: number;
   /** Transactions that may run at once (one producer each): the consumer's partition concurrency. */
   concurrency: number;
 }
@@ -70,6 +72,7 @@ export class ExamplesEmitter implements ExamplesStage {
   private readonly idle: TransactionalProducer[];
   private readonly waiting: ((producer: TransactionalProducer) => void)[] = [];
   private readonly emitted;
+  private readonly evicted;
 
   constructor(private readonly options: ExamplesEmitterOptions) {
     this.ledgerGroup = `${options.consumerGroup}.examples`;
@@ -81,6 +84,10 @@ export class ExamplesEmitter implements ExamplesStage {
       name: 'features_training_examples_total',
       help: 'Training examples written to retail.training-examples.v1, by kind',
       labelNames: ['kind'] as const,
+    });
+    this.evicted = getOrCreateCounter(options.registry, {
+      name: 'features_served_records_evicted_total',
+      help: 'Served recommendations closed before their windows ended because their user had more than FEATURES_SERVED_MAX_OPEN_PER_USER open',
     });
   }
 
@@ -119,8 +126,8 @@ export class ExamplesEmitter implements ExamplesStage {
     const interactions = buildInteractionExamples(events, snapshot);
     const result =
       users.size === 0
-        ? { examples: [], upserts: [], deletes: [] }
-        : attribute({ records: stored.records, events: attributed, watermarkMs: watermark, snapshot, windows: this.options.windows });
+        ? { examples: [], upserts: [], deletes: [], evicted: 0 }
+        : attribute({ records: stored.records, events: attributed, watermarkMs: watermark, snapshot, windows: this.options.windows, maxOpenPerUser: this.options.maxOpenPerUser });
 
     // Examples tied to an event are emitted once its offset is past the ledger; closes only by a slice that reaches past it.
     const fresh = (example: TrainingExample) => {
@@ -131,6 +138,7 @@ export class ExamplesEmitter implements ExamplesStage {
     if (examples.length > 0) await this.emit(examples, context, lastOffset + 1n);
 
     await this.writeServed(result.upserts, result.deletes, stored, isFeedback ? context.partition : undefined, [...users.values()]);
+    if (result.evicted > 0) this.evicted.inc(result.evicted);
   }
 
   private async ledgerOffset(topic: string, partition: number): Promise<bigint> {
