@@ -56,13 +56,13 @@ program
 
 program
   .command('table')
-  .description('write bench/RESULTS.md from the result files (bench/results/*.json, eval/results/movielens.json); runs no bench')
+  .description('write bench/RESULTS.md and the README\'s table from the result files (bench/results/*.json, eval/results/movielens.json); runs no bench')
   .action(
     action(async () => {
       const { writeResultsTable } = await import('./results-table.mjs');
       return () => {
         const written = writeResultsTable(root);
-        process.stdout.write(`[storeloop] wrote ${written.file} (${written.withResults} of ${written.of} benches with results)\n`);
+        process.stdout.write(`[storeloop] wrote ${written.file}${written.readme ? ' and the table in README.md' : ''} (${written.withResults} of ${written.of} benches with results)\n`);
         return 0;
       };
     }),

@@ -14,6 +14,10 @@ import { join } from 'node:path';
 /** Where `npm run bench` (no name) records its last run: which benches ran, how long, and how each exited. */
 export const LAST_RUN_FILE = 'bench/results/last-run.json';
 export const RESULTS_MD = 'bench/RESULTS.md';
+/** The README's copy of the table sits between these two lines; `writeResultsTable` rewrites what is between them. */
+export const README_MD = 'README.md';
+export const README_START = '<!-- bench-table:start (written by `npm run bench -- table`; do not edit) -->';
+export const README_END = '<!-- bench-table:end -->';
 
 /** Goals and anchors that no result file holds (README.md "## Benchmarks" and the issues that set them). */
 const README_GOALS = {
@@ -341,6 +345,40 @@ export function renderResultsTable({ entries, lastRun = null, generated, others 
   return out.join('\n');
 }
 
+/**
+ * The README's copy: every figure of every bench in one table, each with its
+ * goal and whether it is met, under a line saying where and when it was
+ * measured. The anchors, commands and per-bench machines stay in RESULTS.md.
+ */
+export function renderReadmeTable({ entries, lastRun = null, generated }) {
+  const all = Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, entry?.data ?? undefined]));
+  const dates = BENCHES.map((spec) => (entries[spec.name]?.data ? resultDate(entries[spec.name].data, entries[spec.name].mtime) : null)).filter(Boolean).sort();
+  const out = [];
+  const span = dates.length ? `measured ${dates[0]}${dates.length > 1 && dates[dates.length - 1] !== dates[0] ? ` to ${dates[dates.length - 1]}` : ''}` : 'nothing measured yet';
+  out.push(
+    `Generated ${generated.at} from \`bench/results/*.json\` (${span}) on ${machineLine(generated.machine)}. ${lastRun ? lastRunLine(lastRun) : 'No full `npm run bench` on record.'} Commands, anchors and each run's machine: [\`bench/RESULTS.md\`](bench/RESULTS.md).`,
+  );
+  out.push('');
+  out.push('| bench | figure | value | goal | met? |');
+  out.push('| --- | --- | --- | --- | --- |');
+  for (const spec of BENCHES) {
+    const entry = entries[spec.name];
+    const status = statusOf(spec, entry, lastRun);
+    const rows = entry?.data ? spec.rows(entry.data, all).filter(Boolean) : [row('all figures', status, { goal: spec.goals })];
+    const name = status === 'ok' ? `\`${spec.name}\`` : `\`${spec.name}\` (${status})`;
+    for (const r of rows) out.push(`| ${cell(name)} | ${cell(r.figure)} | ${cell(r.value)} | ${cell(r.goal)} | ${yesNo(r.met)} |`);
+  }
+  return out.join('\n');
+}
+
+/** `readme` with the text between the markers replaced by `table`; null when the markers are missing or out of order. */
+export function replaceReadmeTable(readme, table) {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) return null;
+  return `${readme.slice(0, start + README_START.length)}\n${table}\n${readme.slice(end)}`;
+}
+
 function readJson(path) {
   const stat = statSync(path);
   try {
@@ -386,10 +424,17 @@ export function currentMachine() {
   return { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', memGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10, node: process.version, os: `${os.type()} ${os.release()} (${os.arch()})` };
 }
 
-/** Writes bench/RESULTS.md from the files under `root`; returns the path written and how many benches have results. */
+/**
+ * Writes bench/RESULTS.md from the files under `root`, and the README's copy
+ * between its markers (left alone when the README has none); returns the
+ * paths written and how many benches have results.
+ */
 export function writeResultsTable(root, { now = new Date() } = {}) {
   const { entries, lastRun, others } = loadResults(root);
-  const markdown = renderResultsTable({ entries, lastRun, others, generated: { at: now.toISOString(), machine: currentMachine() } });
-  writeFileSync(join(root, RESULTS_MD), markdown);
-  return { file: RESULTS_MD, withResults: Object.values(entries).filter((e) => e?.data).length, of: BENCHES.length };
+  const generated = { at: now.toISOString(), machine: currentMachine() };
+  writeFileSync(join(root, RESULTS_MD), renderResultsTable({ entries, lastRun, others, generated }));
+  const readmePath = join(root, README_MD);
+  const readme = existsSync(readmePath) ? replaceReadmeTable(readFileSync(readmePath, 'utf8'), renderReadmeTable({ entries, lastRun, generated })) : null;
+  if (readme !== null) writeFileSync(readmePath, readme);
+  return { file: RESULTS_MD, readme: readme !== null, withResults: Object.values(entries).filter((e) => e?.data).length, of: BENCHES.length };
 }

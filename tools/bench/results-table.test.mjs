@@ -4,7 +4,19 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BENCHES, RESULTS_MD, loadResults, num, renderResultsTable, resultCommand, writeResultsTable } from './results-table.mjs';
+import {
+  BENCHES,
+  README_END,
+  README_START,
+  RESULTS_MD,
+  loadResults,
+  num,
+  renderReadmeTable,
+  renderResultsTable,
+  replaceReadmeTable,
+  resultCommand,
+  writeResultsTable,
+} from './results-table.mjs';
 
 const machine = { cpus: 2, cpuModel: 'Test CPU', memGiB: 8, node: 'v20.0.0', kafkaVersion: '4.1.1', kafkaBrokers: 1, redisVersion: '7.0.15', os: 'TestOS', sameHost: true };
 const generated = { at: '2026-01-02T03:04:05.000Z', machine };
@@ -152,9 +164,46 @@ describe('loadResults and writeResultsTable', () => {
     assert.deepEqual(others, [{ file: 'bench/results/ingest-profiled.json', date: '2026-01-01T08:00:00.000Z', command: 'npm run bench -- ingest --profile' }]);
 
     const written = writeResultsTable(root, { now: new Date('2026-01-02T00:00:00.000Z') });
-    assert.deepEqual(written, { file: RESULTS_MD, withResults: 1, of: BENCHES.length });
+    assert.deepEqual(written, { file: RESULTS_MD, readme: false, withResults: 1, of: BENCHES.length });
     const markdown = readFileSync(join(root, RESULTS_MD), 'utf8');
     assert.match(markdown, /\| \[inference\]\(#inference\) \| – \| unreadable result file: /);
     assert.match(markdown, /\| \[training\]\(#training\) \| – \| not run \|/);
+  });
+
+  it('rewrites the README between its markers, and only there', () => {
+    const before = `# Project\n\nintro\n\n${README_START}\nold table\n${README_END}\n\nafter\n`;
+    writeFileSync(join(root, 'README.md'), before);
+    const written = writeResultsTable(root, { now: new Date('2026-01-02T00:00:00.000Z') });
+    assert.equal(written.readme, true);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    assert.ok(readme.startsWith(`# Project\n\nintro\n\n${README_START}\nGenerated 2026-01-02T00:00:00.000Z`));
+    assert.ok(readme.endsWith(`${README_END}\n\nafter\n`));
+    assert.doesNotMatch(readme, /old table/);
+    assert.match(readme, /\| `features` \| events applied/);
+  });
+});
+
+describe('renderReadmeTable and replaceReadmeTable', () => {
+  it('puts every figure of every bench in one table, a bench without results marked not run', () => {
+    const table = renderReadmeTable({ entries: { ...emptyEntries(), features: { data: features, mtime: null } }, generated });
+    assert.match(table, /^Generated 2026-01-02T03:04:05\.000Z from `bench\/results\/\*\.json` \(measured 2026-01-01T10:00:00\.000Z\) on 2 × Test CPU/);
+    assert.match(table, /No full `npm run bench` on record\./);
+    const featureRows = table.split('\n').filter((l) => l.startsWith('| `features` |'));
+    assert.ok(featureRows.length >= 2, table);
+    assert.ok(featureRows.some((l) => l.includes('31,234')));
+    assert.match(table, /\| `training` \(not run\) \| all figures \| not run \|/);
+  });
+
+  it('names the last full run and marks a bench that failed in it', () => {
+    const lastRun = { startedAt: '2026-01-01T09:00:00.000Z', finishedAt: '2026-01-01T11:00:00.000Z', totalSeconds: 7200, skipped: [], benches: [{ name: 'features', exitCode: 1, seconds: 60 }] };
+    const table = renderReadmeTable({ entries: { ...emptyEntries(), features: { data: features, mtime: null } }, lastRun, generated });
+    assert.match(table, /Last `npm run bench`: started 2026-01-01T09:00:00\.000Z, finished 2026-01-01T11:00:00\.000Z/);
+    assert.match(table, /\| `features` \(FAILED in the last `npm run bench` \(exit 1\); figures below from that run\) \|/);
+  });
+
+  it('replaces nothing when the markers are missing or reversed', () => {
+    assert.equal(replaceReadmeTable('no markers here', 'x'), null);
+    assert.equal(replaceReadmeTable(`${README_END}\n${README_START}`, 'x'), null);
+    assert.equal(replaceReadmeTable(`a\n${README_START}\nold\n${README_END}\nb`, 'new'), `a\n${README_START}\nnew\n${README_END}\nb`);
   });
 });

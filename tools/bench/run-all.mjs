@@ -40,6 +40,6 @@ export async function runAllBenches({ skip = [] }) {
   writeLastRun(record);
   const written = writeResultsTable(root);
   const failed = record.benches.filter((b) => b.exitCode !== 0);
-  log(`all benches: ${record.totalSeconds} s in all; ${failed.length ? `FAILED: ${failed.map((b) => b.name).join(', ')}` : 'all passed'}; wrote ${written.file}`);
+  log(`all benches: ${record.totalSeconds} s in all; ${failed.length ? `FAILED: ${failed.map((b) => b.name).join(', ')}` : 'all passed'}; wrote ${written.file}${written.readme ? ' and the table in README.md' : ''}`);
   return failed.length ? 1 : 0;
 }
