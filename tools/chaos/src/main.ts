@@ -522,6 +522,11 @@ async function soak(options: Options): Promise<Check[]> {
     report.lag = lagSamples;
     const answers = tally(probe.answers);
     report.inference = answers;
+    // The hot users' lists past FEATURES_SERVED_MAX_OPEN_PER_USER, closed early: the limit at work.
+    let evicted = 0;
+    for (const service of platform.features) evicted += sumSamples(await platform.metrics(service).catch(() => []), 'features_served_records_evicted_total');
+    report.servedRecordsEvicted = evicted;
+    log(`served lists closed early at the per-user limit: ${evicted}`);
     for (const s of slopes) {
       const growth = s.rssSlopeMbPerMin * options.minutes;
       check(
