@@ -66,6 +66,8 @@ const PROBE_USERS = 100;
 const PROBE_SOURCE = '/bench/freshness';
 /** Requests in flight at most; a tick that finds this many waits (counted as delayed). */
 const MAX_IN_FLIGHT = 64;
+/** Events per request at most: ingestion's INGEST_MAX_EVENTS (default 1,000). A sender that fell behind catches up in several requests. */
+const MAX_EVENTS_PER_REQUEST = Number(process.env.INGEST_MAX_EVENTS ?? 1000);
 /** How long after the last send the bench waits for probes still unseen. */
 const DRAIN_SECONDS = 60;
 /** The fallback load when bench/results/features.json holds no measured throughput. */
@@ -237,7 +239,7 @@ async function measure(ctx, ingestion, pids) {
     const now = performance.now();
     if (now >= end) break;
     if (meter === null && now >= measureFrom) meter = cpuMeter(pids);
-    const due = Math.min(total, Math.floor((rate * (now - start)) / 1000)) - cursor;
+    const due = Math.min(MAX_EVENTS_PER_REQUEST, Math.min(total, Math.floor((rate * (now - start)) / 1000)) - cursor);
     if (due > 0 && inFlight.size >= MAX_IN_FLIGHT) tally.delayedTicks++;
     if (due > 0 && inFlight.size < MAX_IN_FLIGHT) {
       const sentAtIso = new Date(performance.timeOrigin + now).toISOString();
