@@ -47,7 +47,7 @@ async function setup(options: {
     }),
     disconnect: jest.fn(async () => undefined),
     seek: jest.fn((target: { topic: string; partition: number; offset: string }) => log.push(`seek ${target.partition}@${target.offset}`)),
-    events: { GROUP_JOIN: 'consumer.group_join' },
+    events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
     listeners,
     on: jest.fn((event: string, listener: (event: unknown) => void): void => {
       listeners.set(event, listener);
@@ -81,6 +81,7 @@ async function setup(options: {
     resume: options.resume,
     onHandlerFailure: options.onHandlerFailure,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
+    crashRestartDelayMs: 1,
   });
   await consumer.start();
 
@@ -481,5 +482,58 @@ describe('BatchConsumer', () => {
       // Nothing resolved for the failed slice; both partitions sent back to where the store says.
       expect(log).toEqual(['handle 2', 'seek 2@0', 'seek 7@0']);
     });
+  });
+});
+
+/** Polls `condition` every 5 ms until it holds, failing with `description` after `timeoutMs`. */
+async function waitFor(condition: () => boolean | Promise<boolean>, { timeoutMs, description }: { timeoutMs: number; description: string }): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('BatchConsumer after a crash kafkajs does not restart', () => {
+  const crash = (kafkaConsumer: { listeners: Map<string, (event: unknown) => void> }, restart: boolean) =>
+    kafkaConsumer.listeners.get('consumer.crash')?.({ payload: { error: new TypeError('x is undefined'), groupId: GROUP, restart } });
+
+  it('connects and runs the consumer again, with the same eachBatch, and counts the restart', async () => {
+    const registry = createMetricsRegistry('test', { defaultMetrics: false });
+    const { consumer, kafkaConsumer, batch, log } = await setup({ handle: () => undefined, registry });
+    crash(kafkaConsumer, false);
+    await waitFor(() => kafkaConsumer.run.mock.calls.length === 2, { timeoutMs: 5_000, description: 'a second run' });
+    expect(kafkaConsumer.connect).toHaveBeenCalledTimes(2);
+    expect(kafkaConsumer.run.mock.calls[1][0]).toBe(kafkaConsumer.run.mock.calls[0][0]);
+    await waitFor(async () => (await metricValue(registry, 'kafka_consumer_restarts_total', { group: GROUP })) === 1, { timeoutMs: 5_000, description: 'the restart counted' });
+    await batch([record(0), record(1)]);
+    expect(log).toEqual(['handle 0,1', 'resolve 1']);
+    await consumer.stop();
+  });
+
+  it('leaves a crash kafkajs restarts to kafkajs, and restarts nothing once stopped', async () => {
+    const { consumer, kafkaConsumer } = await setup({ handle: () => undefined });
+    crash(kafkaConsumer, true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(kafkaConsumer.run).toHaveBeenCalledTimes(1);
+    await consumer.stop();
+    crash(kafkaConsumer, false);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(kafkaConsumer.run).toHaveBeenCalledTimes(1);
+  });
+
+  it('tries again while the restart fails, and when the restarted consumer crashes again at once', async () => {
+    const registry = createMetricsRegistry('test', { defaultMetrics: false });
+    const { consumer, kafkaConsumer } = await setup({ handle: () => undefined, registry });
+    kafkaConsumer.connect.mockRejectedValueOnce(new Error('Connection refused'));
+    // The second try's join crashes (kafkajs calls its crash handler inside run, then run resolves).
+    kafkaConsumer.run.mockImplementationOnce(async () => {
+      crash(kafkaConsumer, false);
+    });
+    crash(kafkaConsumer, false);
+    await waitFor(() => kafkaConsumer.run.mock.calls.length === 3, { timeoutMs: 5_000, description: 'a third run' });
+    await waitFor(async () => (await metricValue(registry, 'kafka_consumer_restarts_total', { group: GROUP })) === 1, { timeoutMs: 5_000, description: 'one restart counted' });
+    expect(kafkaConsumer.connect).toHaveBeenCalledTimes(4);
+    await consumer.stop();
   });
 });

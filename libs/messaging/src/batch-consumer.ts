@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import {
   continueTrace,
@@ -13,6 +13,7 @@ import {
   type TraceContext,
 } from '@storeloop/observability';
 import { decodeHeaders } from './headers';
+import { CrashRecovery } from './crash-recovery';
 import { HANDLER_FAILED, buildDeadLetter, deadLetterCause } from './dead-letter';
 import type { TopicProducer } from './producer';
 import type { TopicNamer } from './topic-namer';
@@ -95,6 +96,11 @@ export interface BatchConsumerOptions<T> {
    * bug, never the record's: dead-lettering there would lose valid events.
    */
   onHandlerFailure?: HandlerFailurePolicy;
+  /**
+   * First wait before restarting a consumer that crashed with an error
+   * kafkajs does not restart on (doubling to 30 s while restarts fail).
+   */
+  crashRestartDelayMs?: number;
 }
 
 export type HandlerFailurePolicy = 'dead-letter' | 'hold';
@@ -151,6 +157,7 @@ export class BatchConsumer<T> {
   private assignment: { topic: string; partition: number }[] = [];
   /** `resume` in flight or answered per `topic:partition` in this generation: asked once, however many callers. */
   private readonly resumed = new Map<string, Promise<bigint>>();
+  private recovery?: CrashRecovery;
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -185,6 +192,11 @@ export class BatchConsumer<T> {
             help: 'Records between the last processed offset and the partition high watermark',
             labelNames: ['group', 'topic', 'partition'] as const,
           }),
+          restarts: getOrCreateCounter(registry, {
+            name: 'kafka_consumer_restarts_total',
+            help: 'Consumers restarted by the service after a crash kafkajs does not restart on (a non-retriable error)',
+            labelNames: ['group'] as const,
+          }),
           duration: getOrCreateHistogram(registry, {
             name: 'kafka_consumer_handler_duration_seconds',
             help: 'Time to handle one slice of a batch',
@@ -214,18 +226,28 @@ export class BatchConsumer<T> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
-    await this.consumer.run({
+    const runConfig: ConsumerRunConfig = {
       autoCommit: true,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.onBatch(payload),
+    };
+    this.recovery = new CrashRecovery({
+      consumer: this.consumer,
+      groupId: this.options.groupId,
+      run: () => this.consumer.run(runConfig),
+      logger: this.options.logger,
+      initialDelayMs: this.options.crashRestartDelayMs,
+      onRestarted: () => this.metrics?.restarts.inc({ group: this.options.groupId }),
     });
+    await this.consumer.run(runConfig);
   }
 
   /** Finishes the slice in progress, commits resolved offsets and leaves the group. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    await this.recovery?.stop();
     await this.consumer.disconnect();
   }
 
@@ -407,8 +429,18 @@ export class BatchConsumer<T> {
       let error: unknown;
       // Heartbeats while the handler runs: an attempt slowed by a Redis or Kafka outage must not cost the group membership
       // (a rebalance would move the partition while the slice is still being written). kafkajs throttles them to its interval.
+      const attemptStarted = Date.now();
+      let slowWarnedAt = attemptStarted;
       const keepAlive = setInterval(() => {
         context.heartbeat().catch(() => undefined);
+        // A handler that never returns holds its partition for good: say so, once a minute, where the logs show it.
+        if (Date.now() - slowWarnedAt >= 60_000) {
+          slowWarnedAt = Date.now();
+          this.options.logger.warn(
+            { topic: context.topic, partition: context.partition, firstOffset: messages[0].offset, records: messages.length, runningMs: slowWarnedAt - attemptStarted },
+            'handler still running',
+          );
+        }
       }, this.heartbeatIntervalMs);
       keepAlive.unref();
       try {

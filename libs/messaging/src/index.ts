@@ -13,3 +13,4 @@ export * from './transactional-producer';
 export * from './chunking';
 export * from './kafka-retry';
 export * from './transient';
+export * from './crash-recovery';

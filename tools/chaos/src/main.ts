@@ -8,6 +8,7 @@ import { createRedis, loadRedisSettings, storeDifferencesFromEvents } from '@sto
 import { sumSamples } from '@storeloop/observability';
 import { deleteRedisKeysWithPrefix, generateStream, repoRoot, uniqueSuffix, waitFor } from '@storeloop/testing';
 import { LocalInfra } from './infra';
+import { groupMembers, laggingPartitions, logDigest } from './diagnose';
 import { groupLag, readWholeTopic, topicSettings, underReplicated } from './kafka-checks';
 import { RetryingLoad } from './load';
 import { ChaosPlatform } from './platform';
@@ -65,6 +66,59 @@ async function waitLagZero(admin: Admin, group: string, topics: string[], timeou
     description: `consumer group ${group} to reach lag 0`,
   });
   return Date.now() - started;
+}
+
+/**
+ * What a group that did not reach lag 0 looks like: the partitions it has
+ * not committed, its members and their partitions, and per service of the
+ * group whether it answers, what it reports as lag and applied, and the
+ * warnings and errors it logged. One line each, for the verdict.
+ */
+async function diagnoseLag(run: Run, which: 'ingestion' | 'features', waitedMs: number): Promise<string[]> {
+  const { admin, platform } = run;
+  const group = platform.groups[which];
+  const lines = [`${group} not at lag 0 after ${Math.round(waitedMs / 1000)} s`];
+  const attempt = async (label: string, work: () => Promise<string | string[]>) => {
+    try {
+      const got = await work();
+      lines.push(...(Array.isArray(got) ? got : [got]));
+    } catch (error) {
+      lines.push(`${label}: ${(error as Error).message}`);
+    }
+  };
+  await attempt('lagging partitions', async () => {
+    const lagging = await laggingPartitions(admin, group, platform.consumed[which]);
+    return `lagging: ${lagging.map((p) => `${p.topic.slice(platform.topicPrefix.length)}/${p.partition} committed ${p.committed} of ${p.high}`).join('; ') || 'none now'}`;
+  });
+  await attempt('group', async () => {
+    const { state, members } = await groupMembers(admin, group);
+    return `group ${state}: ${members.map((m) => `${m.member} holds ${m.partitions.length}`).join(', ') || 'no members'}`;
+  });
+  const services = which === 'ingestion' ? [platform.ingestion] : platform.features;
+  for (const service of services) {
+    const name = `${service.service}:${service.port}`;
+    await attempt(name, async () => {
+      const ready = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(3_000) }).then((r) => String(r.status)).catch((e: Error) => e.message);
+      const metrics = await platform.metrics(service).catch(() => []);
+      const lag = sumSamples(metrics, 'kafka_consumer_lag');
+      const handled = sumSamples(metrics, 'kafka_consumer_records_total');
+      const retries = sumSamples(metrics, 'kafka_consumer_retries_total');
+      return [`${name} pid ${service.pid ?? '-'} ${service.isRunning ? 'running' : 'not running'}, ready ${ready}, own lag ${lag}, records ${handled}, retries ${retries}; its warnings and errors:`, ...logDigest(service.output()).map((l) => `  ${l}`)];
+    });
+  }
+  for (const line of lines) log(`diagnosis: ${line}`);
+  return lines;
+}
+
+/** waitLagZero, but a group that does not get there is diagnosed and the run goes on to its verdict. */
+async function drained(run: Run, which: 'ingestion' | 'features', timeoutMs: number, diagnoses: string[]): Promise<number | undefined> {
+  const started = Date.now();
+  try {
+    return await waitLagZero(run.admin, run.platform.groups[which], run.platform.consumed[which], timeoutMs);
+  } catch {
+    diagnoses.push(...(await diagnoseLag(run, which, Date.now() - started)));
+    return undefined;
+  }
 }
 
 async function committedSum(admin: Admin, group: string, topics: string[]): Promise<number> {
@@ -190,9 +244,12 @@ async function chaos(options: Options): Promise<Check[]> {
 
     const drainStarted = Date.now();
     // Draining a million events takes features about half an hour on two shared cores: the limit grows with the stream.
-    const drainLimitMs = Math.max(1_800_000, options.events * 4);
-    const ingestionDrainMs = await waitLagZero(admin, platform.groups.ingestion, platform.consumed.ingestion, drainLimitMs);
-    await waitLagZero(admin, platform.groups.features, platform.consumed.features, drainLimitMs);
+    // A group that does not get there is diagnosed and fails the verdict; the small run's limits end before its test's.
+    const drainLimitMs = Math.max(240_000, options.events * 4);
+    const settleLimitMs = Math.min(900_000, Math.max(180_000, options.events * 2));
+    const diagnoses: string[] = [];
+    const ingestionDrainMs = await drained(run, 'ingestion', drainLimitMs, diagnoses);
+    await drained(run, 'features', drainLimitMs, diagnoses);
     report.drain = { ingestionMs: ingestionDrainMs, featuresMs: Date.now() - drainStarted };
     log(`lag 0: ingestion after ${ingestionDrainMs} ms, features after ${Date.now() - drainStarted} ms (from the last 202)`);
 
@@ -282,8 +339,8 @@ async function chaos(options: Options): Promise<Check[]> {
       report.outageStream = load2.stats;
       const spooled = new Set(duringKafka.map((a) => a.recommendationId).filter((id): id is string => Boolean(id)));
       report.spooledDuringKafkaOutage = spooled.size;
-      await waitLagZero(admin, platform.groups.ingestion, platform.consumed.ingestion, 900_000);
-      await waitLagZero(admin, platform.groups.features, platform.consumed.features, 900_000);
+      await drained(run, 'ingestion', settleLimitMs, diagnoses);
+      await drained(run, 'features', settleLimitMs, diagnoses);
       (report as { spooled: Set<string> }).spooled = spooled;
     }
 
@@ -291,7 +348,7 @@ async function chaos(options: Options): Promise<Check[]> {
     log('reading every record back');
     // Lag 0 now; a last look in case a spool drain landed after it.
     await sleep(5_000);
-    await waitLagZero(admin, platform.groups.features, platform.consumed.features, 900_000);
+    if (diagnoses.length === 0) await drained(run, 'features', settleLimitMs, diagnoses);
     const ackedIds = new Set(acknowledged.map((e) => e.id));
     const streamId = new RegExp(`^${tag}-[ab]-e\\d+$`);
     const seen = new Map<string, number>();
@@ -363,7 +420,13 @@ async function chaos(options: Options): Promise<Check[]> {
       ingestion: await groupLag(admin, platform.groups.ingestion, platform.consumed.ingestion),
       features: await groupLag(admin, platform.groups.features, platform.consumed.features),
     };
-    check('no consumer group stuck: lag back to 0', lags.ingestion === 0 && lags.features === 0, `ingestion ${lags.ingestion}, features ${lags.features}; drained ${ingestionDrainMs} ms / ${(report.drain as { featuresMs: number }).featuresMs} ms after the last 202`);
+    report.diagnoses = diagnoses;
+    check(
+      'no consumer group stuck: lag back to 0',
+      lags.ingestion === 0 && lags.features === 0 && diagnoses.length === 0,
+      `ingestion ${lags.ingestion}, features ${lags.features}; drained ${ingestionDrainMs ?? 'never'} ms / ${(report.drain as { featuresMs: number }).featuresMs} ms after the last 202` +
+        diagnoses.map((line) => `\n      ${line}`).join(''),
+    );
     const exits = platform.all().flatMap((s) => s.exits.map((e) => `${s.service}:${e.signal ?? e.code}`));
     check('every process exit was a kill of ours', exits.every((e) => e.endsWith('SIGKILL')), exits.join(', ') || 'none');
     report.recoveries = recoveries;

@@ -31,9 +31,10 @@ export class ChaosPlatform {
   inference!: RestartableService;
 
   constructor(private readonly options: PlatformOptions) {
-    // Whatever ends the tool (an error, Ctrl-C), no service process outlives it.
+    // Whatever ends the tool (an error, Ctrl-C, the test's time limit), no service process outlives it, and their output is kept.
     process.once('exit', () => {
       for (const s of this.all()) if (s.pid && s.isRunning) process.kill(s.pid, 'SIGKILL');
+      if (!this.logsWritten) this.writeLogs();
     });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
     this.topicPrefix = `chaos-${options.runId}.`;
@@ -124,6 +125,19 @@ export class ChaosPlatform {
   /** Stops every service (SIGTERM) and writes each one's output to `<workDir>/<service>-<port>.log`. */
   async stop(): Promise<void> {
     await Promise.all(this.all().map((s) => s.stop().catch(() => undefined)));
-    for (const s of this.all()) writeFileSync(join(this.options.workDir, `${s.service}-${s.port}.log`), s.output());
+    this.writeLogs();
+  }
+
+  private logsWritten = false;
+
+  private writeLogs(): void {
+    this.logsWritten = true;
+    for (const s of this.all()) {
+      try {
+        writeFileSync(join(this.options.workDir, `${s.service}-${s.port}.log`), s.output());
+      } catch {
+        // The run's folder may be gone; the logs are a courtesy.
+      }
+    }
   }
 }

@@ -42,6 +42,23 @@ function runChaos(args: string[]): Promise<{ code: number | null; output: string
   });
 }
 
+/** The failed checks of a verdict, each with its detail lines (a stuck group's diagnosis among them). */
+function failedChecks(verdict: string): string[] {
+  const failed: string[][] = [];
+  let inFailed = false;
+  for (const line of verdict.split('\n')) {
+    if (/^(PASS|FAIL)\s/.test(line)) {
+      inFailed = line.startsWith('FAIL');
+      if (inFailed) failed.push([line]);
+    } else if (inFailed && line.startsWith(' ')) {
+      failed[failed.length - 1].push(line);
+    } else {
+      inFailed = false;
+    }
+  }
+  return failed.map((lines) => lines.join('\n'));
+}
+
 /** The verdict, or (when the run ended without one) the last lines the run printed. */
 function verdictOf(output: string): string {
   const at = output.indexOf('chaos verdict');
@@ -60,6 +77,8 @@ describe('npm run chaos, small (built tool and services, real Kafka and Redis)',
     const verdict = verdictOf(output);
     console.info(verdict);
     expect(timedOut ? `the run did not end within ${RUN_LIMIT_MS / 1000} s\n${verdict}` : 'ended').toBe('ended');
+    // First the failed checks alone: the CI log keeps only the start of a failure's message.
+    expect(failedChecks(verdict)).toEqual([]);
     expect(verdict).toContain('every event answered 202 is on its topic exactly once');
     expect(verdict).toContain('every feature counter in Redis equals the value computed from the acknowledged events');
     expect(verdict).toContain('no consumer group stuck: lag back to 0');

@@ -226,6 +226,14 @@ export function attribute(input: AttributionInput): AttributionResult {
   }
 
   const deletes: string[] = [];
+  /** The purchase window's negatives (and the click window's, if still open), then deletion. */
+  const close = (record: ServedRecord) => {
+    if (!record.clickClosed) examples.push(...negatives(record, 'served-click', record.clicked, record.servedAt + clickMs));
+    examples.push(...negatives(record, 'served-purchase', record.purchased, record.servedAt + purchaseMs));
+    open.delete(record.recommendationId);
+    changed.delete(record.recommendationId);
+    deletes.push(record.recommendationId);
+  };
   const byServedAt = (a: ServedRecord, b: ServedRecord) => a.servedAt - b.servedAt || (a.recommendationId < b.recommendationId ? -1 : 1);
   for (let record of [...open.values()].sort(byServedAt)) {
     if (!record.clickClosed && watermarkMs > record.servedAt + clickMs + graceMs) {
@@ -233,12 +241,7 @@ export function attribute(input: AttributionInput): AttributionResult {
       record = { ...record, clickClosed: true };
       save(record);
     }
-    if (watermarkMs > record.servedAt + purchaseMs + graceMs) {
-      examples.push(...negatives(record, 'served-purchase', record.purchased, record.servedAt + purchaseMs));
-      open.delete(record.recommendationId);
-      changed.delete(record.recommendationId);
-      deletes.push(record.recommendationId);
-    }
+    if (watermarkMs > record.servedAt + purchaseMs + graceMs) close(record);
   }
 
   // Past the per-user limit the oldest records close early. Deterministic (oldest first, ties by id), so a
@@ -250,16 +253,14 @@ export function attribute(input: AttributionInput): AttributionResult {
     const byUser = new Map<string, ServedRecord[]>();
     for (const record of open.values()) {
       const key = `${record.tenant}\u0000${record.userId}`;
-      byUser.set(key, [...(byUser.get(key) ?? []), record]);
+      const records = byUser.get(key);
+      if (records) records.push(record);
+      else byUser.set(key, [record]);
     }
     for (const records of byUser.values()) {
       if (records.length <= maxOpen) continue;
       for (const record of records.sort(byServedAt).slice(0, records.length - maxOpen)) {
-        if (!record.clickClosed) examples.push(...negatives(record, 'served-click', record.clicked, record.servedAt + clickMs));
-        examples.push(...negatives(record, 'served-purchase', record.purchased, record.servedAt + purchaseMs));
-        open.delete(record.recommendationId);
-        changed.delete(record.recommendationId);
-        deletes.push(record.recommendationId);
+        close(record);
         evicted++;
       }
     }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { modelLifecycleEventSchema, TOPICS, type ModelLifecycleEvent } from '@storeloop/contracts';
-import { retryKafkaCall, type TopicNamer } from '@storeloop/messaging';
+import { CrashRecovery, retryKafkaCall, type TopicNamer } from '@storeloop/messaging';
 import { byCreation, type ArtifactStore } from '@storeloop/ml';
 import type { Logger } from '@storeloop/observability';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, Kafka } from 'kafkajs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { InferenceSettings } from '../config';
 import { stableBucket } from '../serving/stable-hash';
@@ -46,6 +46,7 @@ export class ModelRegistry {
   private championModel: ServingModel | null = null;
   private challengerModel: ServingModel | null = null;
   private consumer: Consumer | null = null;
+  private recovery?: CrashRecovery;
   private timer: NodeJS.Timeout | undefined;
   /** Swaps are serialised: events, polls and admin reloads apply in order. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -123,7 +124,7 @@ export class ModelRegistry {
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
+    const runConfig: ConsumerRunConfig = {
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         if (!message.value) return;
@@ -136,7 +137,10 @@ export class ModelRegistry {
         }
         this.observe(event, Number(message.offset) < (this.replayUntil.get(partition) ?? 0));
       },
-    });
+    };
+    // A crash kafkajs does not restart on would leave this instance deaf to promotions until the next poll.
+    this.recovery = new CrashRecovery({ consumer, groupId, run: () => consumer.run(runConfig), logger });
+    await consumer.run(runConfig);
     if (settings.INFERENCE_MODEL_POLL_MS > 0) {
       this.timer = setInterval(() => void this.enqueue(() => this.syncFromPointer('poll')), settings.INFERENCE_MODEL_POLL_MS);
       this.timer.unref();
@@ -145,6 +149,7 @@ export class ModelRegistry {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.recovery?.stop();
     await this.consumer?.disconnect().catch(() => undefined);
     await this.queue.catch(() => undefined);
   }
