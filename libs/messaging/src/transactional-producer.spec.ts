@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { createLogger } from '@storeloop/observability';
 import { RepositionRequested } from './batch-consumer';
-import { PartitionTransactions } from './transactional-producer';
+import { PartitionTransactions, TransactionalProducer } from './transactional-producer';
 
 interface FakeState {
   transactionalIds: string[];
@@ -131,5 +131,75 @@ describe('PartitionTransactions', () => {
     await expect(running).rejects.toBeInstanceOf(RepositionRequested);
     // One connect per take-over: the old producer did not connect again to commit.
     expect(state.connects).toHaveLength(2);
+  });
+});
+
+/**
+ * kafkajs' transactional producer as it behaves after a broker outage: the
+ * transaction state lives in the producer object, survives disconnect and
+ * connect, and stays ABORTING after an abort that failed, so that every later
+ * begin fails.
+ */
+function statefulKafka(broker: { down: boolean }) {
+  const producers: { id: string; state: string; connects: number }[] = [];
+  const kafka = {
+    producer: ({ transactionalId }: { transactionalId: string }) => {
+      const me = { id: transactionalId, state: 'READY', connects: 0 };
+      producers.push(me);
+      return {
+        connect: async () => {
+          if (broker.down) throw new Error('Connection error: connect ECONNREFUSED');
+          me.connects++;
+        },
+        disconnect: async () => undefined,
+        transaction: async () => {
+          if (me.state !== 'READY') throw new Error(`Transaction state exception: Cannot call "beginTransaction" in state "${me.state}"`);
+          me.state = 'TRANSACTING';
+          return {
+            send: async () => {
+              if (broker.down) throw new Error('Connection error: connect ECONNREFUSED');
+            },
+            sendOffsets: async () => undefined,
+            commit: async () => {
+              if (broker.down) throw new Error('Connection error: connect ECONNREFUSED');
+              me.state = 'READY';
+            },
+            abort: async () => {
+              me.state = 'ABORTING';
+              if (broker.down) throw new Error('Connection error: connect ECONNREFUSED');
+              me.state = 'READY';
+            },
+          };
+        },
+      };
+    },
+  } as unknown as Kafka;
+  return { kafka, producers };
+}
+
+describe('TransactionalProducer after a broker outage', () => {
+  it('replaces its kafkajs producer after an abort that failed, under the same transactional id, and commits again', async () => {
+    const broker = { down: false };
+    const { kafka, producers } = statefulKafka(broker);
+    const producer = new TransactionalProducer(kafka, 'storeloop-features-examples', createLogger('test', 'silent'));
+    await producer.run(async (txn) => txn.send('examples', [{ value: 'a' }]));
+    broker.down = true;
+    await expect(producer.run(async (txn) => txn.send('examples', [{ value: 'b' }]))).rejects.toMatchObject({ code: 'MESSAGING.TRANSACTION_FAILED' });
+    expect(producer.outcomeUnknown).toBe(true);
+    expect(producers[0].state).toBe('ABORTING');
+    broker.down = false;
+    await expect(producer.run(async (txn) => txn.send('examples', [{ value: 'b' }]))).resolves.toBeUndefined();
+    expect(producers).toHaveLength(2);
+    expect(producers[1]).toMatchObject({ id: producers[0].id, state: 'READY', connects: 1 });
+  });
+
+  it('replaces its kafkajs producer when a transaction cannot begin, so a stuck state never holds the caller for good', async () => {
+    const { kafka, producers } = statefulKafka({ down: false });
+    const producer = new TransactionalProducer(kafka, 'storeloop-features-examples', createLogger('test', 'silent'));
+    await producer.connect();
+    producers[0].state = 'ABORTING';
+    await expect(producer.run(async () => undefined)).rejects.toMatchObject({ code: 'MESSAGING.TRANSACTION_FAILED' });
+    await expect(producer.run(async () => undefined)).resolves.toBeUndefined();
+    expect(producers).toHaveLength(2);
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Kafka, Message, Producer, Transaction } from 'kafkajs';
+import type { Admin, Kafka, Message, Producer, ProducerConfig, Transaction } from 'kafkajs';
 import { StoreloopError, type Logger } from '@storeloop/observability';
 import { RepositionRequested } from './batch-consumer';
 import { chunkByBytes } from './chunking';
@@ -26,9 +26,13 @@ export interface TransactionScope {
  * never see an aborted attempt. One transaction at a time per instance.
  */
 export class TransactionalProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private readonly config: ProducerConfig;
   private connected = false;
+  /** An abort failed: the last transaction's outcome is unknown. */
   private needsReset = false;
+  /** kafkajs' transaction state of `producer` is unusable (see `run`). */
+  private stale = false;
   private retired = false;
 
   /**
@@ -38,13 +42,14 @@ export class TransactionalProducer {
    * fences the previous holder and waits for its commit in flight.
    */
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     transactionalIdPrefix: string,
     private readonly logger: Logger,
     options: { exactId?: boolean } = {},
   ) {
     const transactionalId = options.exactId ? transactionalIdPrefix : `${transactionalIdPrefix}-${randomUUID()}`;
-    this.producer = kafka.producer({ ...SAFE_PRODUCER_CONFIG, transactionalId });
+    this.config = { ...SAFE_PRODUCER_CONFIG, transactionalId };
+    this.producer = kafka.producer(this.config);
   }
 
   /** True after an abort failed: the transaction's outcome is unknown (it may have committed). */
@@ -81,17 +86,25 @@ export class TransactionalProducer {
 
   async run(work: (scope: TransactionScope) => Promise<void>): Promise<void> {
     if (this.retired) throw new RepositionRequested('the transactional id was taken over since this slice began');
-    if (this.needsReset) {
-      // After a failed abort kafkajs' transaction state is unknown: a new session re-initialises the producer id.
-      await this.producer.disconnect().catch(() => undefined);
+    if (this.needsReset || this.stale) {
+      // kafkajs keeps a producer's transaction state across disconnect and connect: after an abort that failed
+      // (a broker away) it stays ABORTING, and every later begin fails, for good. Only a new producer starts
+      // clean; its InitProducerId, under the same transactional id, bumps the epoch, so the coordinator aborts
+      // whatever the old one left open.
+      const old = this.producer;
+      this.producer = this.kafka.producer(this.config);
       this.connected = false;
       this.needsReset = false;
+      this.stale = false;
+      await old.disconnect().catch(() => undefined);
+      this.logger.warn({ transactionalId: this.config.transactionalId }, 'transactional producer replaced (clean transaction state)');
     }
     await this.connect();
     let transaction: Transaction;
     try {
       transaction = await this.producer.transaction();
     } catch (error) {
+      this.stale = true;
       throw new StoreloopError(TRANSACTION_FAILED, 'could not begin a Kafka transaction', { retriable: true, cause: error });
     }
     const scope: TransactionScope = {
@@ -109,7 +122,7 @@ export class TransactionalProducer {
     } catch (error) {
       await transaction.abort().catch((abortError: unknown) => {
         this.needsReset = true;
-        this.logger.warn({ err: abortError }, 'transaction abort failed; the producer will reconnect');
+        this.logger.warn({ err: abortError }, 'transaction abort failed; the producer will be replaced');
       });
       if (error instanceof StoreloopError || error instanceof RepositionRequested) throw error;
       throw new StoreloopError(TRANSACTION_FAILED, `Kafka transaction aborted: ${(error as Error).message}`, {

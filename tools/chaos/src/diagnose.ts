@@ -42,24 +42,28 @@ export async function groupMembers(admin: Admin, groupId: string): Promise<{ sta
  * last, each distinct message once with how often it came and when last: enough to see
  * why a consumer stopped without the whole log.
  */
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
 export function logDigest(output: string, limit = 8): string[] {
   const seen = new Map<string, { count: number; last: number; at: string }>();
   const lines = output.split('\n');
   lines.forEach((line, index) => {
     if (!line.startsWith('{')) return;
-    let entry: { level?: number; time?: number; msg?: string; err?: { type?: string; message?: string }; code?: string; topic?: string; partition?: number };
+    let entry: { level?: number | string; time?: number | string; msg?: string; err?: { type?: string; message?: string }; error?: string; code?: string; topic?: string; partition?: number };
     try {
       entry = JSON.parse(line) as typeof entry;
     } catch {
       return;
     }
-    const level = entry.level ?? 0;
+    // The services log level labels; plain pino logs numbers.
+    const level = typeof entry.level === 'string' ? (LEVELS[entry.level] ?? 0) : (entry.level ?? 0);
     if (level < 40) return;
     const where = entry.topic === undefined ? '' : ` [${entry.topic}/${entry.partition ?? '?'}]`;
-    const cause = entry.err ? `: ${entry.err.type ?? 'Error'} ${entry.err.message ?? ''}`.trimEnd() : entry.code ? `: ${entry.code}` : '';
+    const cause = entry.err ? `: ${entry.err.type ?? 'Error'} ${entry.err.message ?? ''}`.trimEnd() : entry.error ? `: ${entry.error}` : entry.code ? `: ${entry.code}` : '';
     const text = `${level >= 50 ? 'error' : 'warn'} ${entry.msg ?? ''}${where}${cause}`.slice(0, 240);
     const known = seen.get(text);
-    const at = typeof entry.time === 'number' ? new Date(entry.time).toISOString().slice(11, 19) : '';
+    const time = entry.time === undefined ? undefined : new Date(entry.time);
+    const at = time && !Number.isNaN(time.getTime()) ? time.toISOString().slice(11, 19) : '';
     seen.set(text, { count: (known?.count ?? 0) + 1, last: index, at });
   });
   return [...seen.entries()]
