@@ -4,7 +4,9 @@ import { AssignerProtocol, type Admin } from 'kafkajs';
 export interface LaggingPartition {
   topic: string;
   partition: number;
+  /** -1 where the group has committed nothing: it then starts at `low`. */
   committed: number;
+  low: number;
   high: number;
 }
 
@@ -17,7 +19,7 @@ export async function laggingPartitions(admin: Admin, groupId: string, topics: r
     for (const { partition, high, low } of ends) {
       const offset = at.get(partition) ?? -1;
       const from = offset >= 0 ? offset : Number(low);
-      if (Number(high) > from) lagging.push({ topic, partition, committed: offset, high: Number(high) });
+      if (Number(high) > from) lagging.push({ topic, partition, committed: offset, low: Number(low), high: Number(high) });
     }
   }
   return lagging;

@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { laggingPartitions } from './diagnose';
 
 /**
  * Records a group has not committed on a topic: high watermark minus the
@@ -7,16 +8,8 @@ import type { Admin, Kafka } from 'kafkajs';
  * everything is at 0.
  */
 export async function groupLag(admin: Admin, groupId: string, topics: readonly string[]): Promise<number> {
-  let lag = 0;
-  for (const topic of topics) {
-    const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
-    const at = new Map(committed.partitions.map((p) => [p.partition, Number(p.offset)]));
-    for (const { partition, high, low } of ends) {
-      const offset = at.get(partition) ?? -1;
-      lag += Number(high) - (offset >= 0 ? offset : Number(low));
-    }
-  }
-  return lag;
+  const lagging = await laggingPartitions(admin, groupId, topics);
+  return lagging.reduce((sum, p) => sum + p.high - (p.committed >= 0 ? p.committed : p.low), 0);
 }
 
 /** Partitions of the topics whose in-sync replicas are fewer than their replicas. */

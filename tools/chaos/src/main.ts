@@ -424,7 +424,7 @@ async function chaos(options: Options): Promise<Check[]> {
     check(
       'no consumer group stuck: lag back to 0',
       lags.ingestion === 0 && lags.features === 0 && diagnoses.length === 0,
-      `ingestion ${lags.ingestion}, features ${lags.features}; drained ${ingestionDrainMs ?? 'never'} ms / ${(report.drain as { featuresMs: number }).featuresMs} ms after the last 202` +
+      `ingestion ${lags.ingestion}, features ${lags.features}; drained ${ingestionDrainMs === undefined ? 'never' : `${ingestionDrainMs} ms`} / ${(report.drain as { featuresMs: number }).featuresMs} ms after the last 202` +
         diagnoses.map((line) => `\n      ${line}`).join(''),
     );
     const exits = platform.all().flatMap((s) => s.exits.map((e) => `${s.service}:${e.signal ?? e.code}`));
