@@ -150,12 +150,20 @@ describe('inference: online metrics per model version (real Kafka and Redis)', (
     });
     expect(await first.metrics.unattributed()).toEqual({ clicks: 1, purchases: 1 });
 
-    // Every replica reads the same global values back from Redis into its gauges.
-    await waitFor(async () => (await gaugeValue(first.registry, 'inference_online_impressions', 'v1')) === 3, { description: 'the impressions gauge' });
-    expect(await gaugeValue(first.registry, 'inference_online_clicks', 'v2')).toBe(1);
-    expect(await gaugeValue(first.registry, 'inference_online_purchases', 'v2')).toBe(1);
-    expect(await gaugeValue(first.registry, 'inference_online_ctr', 'v1')).toBeCloseTo(2 / 3, 12);
-    expect(await gaugeValue(first.registry, 'inference_online_conversion', 'v2')).toBe(0.5);
+    // Every replica reads the same global values back from Redis into its gauges. A refresh that
+    // read Redis while the batch was half applied may still be the latest one, so wait for all of them.
+    const gauges = async () => ({
+      impressionsV1: await gaugeValue(first.registry, 'inference_online_impressions', 'v1'),
+      clicksV2: await gaugeValue(first.registry, 'inference_online_clicks', 'v2'),
+      purchasesV2: await gaugeValue(first.registry, 'inference_online_purchases', 'v2'),
+      ctrV1: await gaugeValue(first.registry, 'inference_online_ctr', 'v1'),
+      conversionV2: await gaugeValue(first.registry, 'inference_online_conversion', 'v2'),
+    });
+    const expectedGauges = { impressionsV1: 3, clicksV2: 1, purchasesV2: 1, ctrV1: 2 / 3, conversionV2: 0.5 };
+    await waitFor(async () => isDeepStrictEqual(await gauges(), expectedGauges), { description: 'the online metrics gauges' }).catch(async (error: unknown) => {
+      expect(await gauges()).toEqual(expectedGauges);
+      throw error;
+    });
 
     const [dead] = await dlq.waitForCount(1);
     expect(JSON.parse(dead.message.value?.toString('utf8') ?? '{}')).toMatchObject({ code: 'MESSAGING.MALFORMED_RECORD', consumerGroup: group });
