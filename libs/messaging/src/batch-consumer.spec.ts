@@ -1,6 +1,6 @@
 import type { ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { z } from 'zod';
-import { createLogger, createMetricsRegistry, StoreloopError, type Registry } from '@storeloop/observability';
+import { LivenessRegistry, createLogger, createMetricsRegistry, StoreloopError, type Registry } from '@storeloop/observability';
 import { BatchConsumer, RepositionRequested, type BatchConsumerOptions, type ConsumedMessage } from './batch-consumer';
 import { MALFORMED_RECORD, jsonDecoder } from './decoders';
 import type { TopicProducer } from './producer';
@@ -34,6 +34,7 @@ async function setup(options: {
   resume?: BatchConsumerOptions<Value>['resume'];
   onHandlerFailure?: BatchConsumerOptions<Value>['onHandlerFailure'];
   heartbeatIntervalMs?: number;
+  liveness?: LivenessRegistry;
 }) {
   const log: string[] = [];
   const handled: ConsumedMessage<Value>[][] = [];
@@ -47,7 +48,7 @@ async function setup(options: {
     }),
     disconnect: jest.fn(async () => undefined),
     seek: jest.fn((target: { topic: string; partition: number; offset: string }) => log.push(`seek ${target.partition}@${target.offset}`)),
-    events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
+    events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash', FETCH_START: 'consumer.fetch_start', HEARTBEAT: 'consumer.heartbeat' },
     listeners,
     on: jest.fn((event: string, listener: (event: unknown) => void): void => {
       listeners.set(event, listener);
@@ -82,6 +83,7 @@ async function setup(options: {
     onHandlerFailure: options.onHandlerFailure,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
     crashRestartDelayMs: 1,
+    liveness: options.liveness ?? new LivenessRegistry(),
   });
   await consumer.start();
 
@@ -386,6 +388,90 @@ describe('BatchConsumer', () => {
     await batch([record(0), record(1, 'not json')], { highWatermark: '2' });
     expect(await metricValue(registry, 'kafka_consumer_lag', { group: GROUP, topic: TOPIC, partition: '2' })).toBe(0);
     expect(await metricValue(registry, 'kafka_consumer_records_total', { group: GROUP, topic: TOPIC, outcome: 'handled' })).toBe(1);
+  });
+
+  it('stops reporting the lag of a partition assigned elsewhere at a rebalance, and of every partition once stopped', async () => {
+    const registry = createMetricsRegistry('t', { defaultMetrics: false });
+    const { batch, consumer, kafkaConsumer } = await setup({ registry, handle: () => undefined });
+    const join = (partitions: number[]) => kafkaConsumer.listeners.get('consumer.group_join')?.({ payload: { memberAssignment: { [TOPIC]: partitions } } });
+    const lag = () => metricValue(registry, 'kafka_consumer_lag', { group: GROUP, topic: TOPIC, partition: '2' });
+    join([1, 2]);
+    await batch([record(0)], { highWatermark: '9' });
+    expect(await lag()).toBe(8);
+    // Still ours after the rebalance: the value stays until the next batch updates it.
+    join([2, 3]);
+    expect(await lag()).toBe(8);
+    join([0, 1]);
+    expect(await lag()).toBeUndefined();
+    join([2]);
+    await batch([record(1)], { highWatermark: '4' });
+    expect(await lag()).toBe(2);
+    await consumer.stop();
+    expect(await lag()).toBeUndefined();
+  });
+
+  describe('liveness', () => {
+    it('registers while running, goes silent without kafkajs activity, and every fetch or heartbeat counts as progress', async () => {
+      const liveness = new LivenessRegistry();
+      const { consumer, kafkaConsumer } = await setup({ liveness, handle: () => undefined });
+      const name = `kafka-consumer:${GROUP}`;
+      expect(liveness.size).toBe(1);
+      const later = Date.now() + 400_000;
+      expect(liveness.evaluate(300_000, later)).toEqual({ alive: false, stalled: [{ name, silentForMs: expect.any(Number) }] });
+      expect(liveness.evaluate(300_000, later).stalled[0].silentForMs).toBeGreaterThan(399_000);
+      // Off when the limit is 0.
+      expect(liveness.evaluate(0, later).alive).toBe(true);
+      for (const event of ['consumer.fetch_start', 'consumer.heartbeat', 'consumer.group_join']) {
+        const before = consumer.silentForMs(later);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        kafkaConsumer.listeners.get(event)?.({ payload: { memberAssignment: {} } });
+        expect(consumer.silentForMs(later)).toBeLessThan(before ?? 0);
+      }
+      await consumer.stop();
+      expect(consumer.silentForMs()).toBeNull();
+      expect(liveness.size).toBe(0);
+      expect(liveness.evaluate(300_000, later).alive).toBe(true);
+    });
+
+    it('exports when it last showed progress, per group, until stopped', async () => {
+      const registry = createMetricsRegistry('t', { defaultMetrics: false });
+      const before = Date.now() / 1_000;
+      const { consumer } = await setup({ registry, handle: () => undefined });
+      const value = await metricValue(registry, 'kafka_consumer_last_activity_timestamp_seconds', { group: GROUP });
+      expect(value).toBeGreaterThanOrEqual(Math.floor(before));
+      expect(value).toBeLessThanOrEqual(Date.now() / 1_000);
+      await consumer.stop();
+      expect(await metricValue(registry, 'kafka_consumer_last_activity_timestamp_seconds', { group: GROUP })).toBeUndefined();
+    });
+
+    it('counts a crash as progress: a consumer failing and being restarted is not hung', async () => {
+      const { consumer, kafkaConsumer } = await setup({ handle: () => undefined });
+      const later = Date.now() + 400_000;
+      const before = consumer.silentForMs(later) ?? 0;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      kafkaConsumer.listeners.get('consumer.crash')?.({ payload: { error: new Error('broker down'), groupId: GROUP, restart: true } });
+      expect(consumer.silentForMs(later)).toBeLessThan(before);
+    });
+
+    it('stays alive while a handler attempt runs longer than the limit (a hold during a Redis outage)', async () => {
+      const { consumer, batch } = await setup({
+        heartbeatIntervalMs: 10,
+        handle: () => new Promise((resolve) => setTimeout(resolve, 60)),
+      });
+      const started = Date.now();
+      await batch([record(0)]);
+      // The attempt's keep-alive ticks moved the last activity into the attempt.
+      expect(consumer.silentForMs(started + 1_000)).toBeLessThan(1_000 - 20);
+    });
+  });
+
+  it('does not report the lag of a slice that ends after its partition moved to another member', async () => {
+    const registry = createMetricsRegistry('t', { defaultMetrics: false });
+    let join: (partitions: number[]) => void = () => undefined;
+    const { batch, kafkaConsumer } = await setup({ registry, handle: () => join([0, 1]) });
+    join = (partitions) => kafkaConsumer.listeners.get('consumer.group_join')?.({ payload: { memberAssignment: { [TOPIC]: partitions } } });
+    await batch([record(0)], { highWatermark: '9' });
+    expect(await metricValue(registry, 'kafka_consumer_lag', { group: GROUP, topic: TOPIC, partition: '2' })).toBeUndefined();
   });
 
   it('heartbeats while a slow handler attempt runs, so the group keeps the member', async () => {

@@ -9,6 +9,8 @@ import {
   getOrCreateGauge,
   getOrCreateHistogram,
   isRetriable,
+  processLiveness,
+  type LivenessRegistry,
   type Logger,
   type TraceContext,
 } from '@storeloop/observability';
@@ -101,6 +103,14 @@ export interface BatchConsumerOptions<T> {
    * kafkajs does not restart on (doubling to 30 s while restarts fail).
    */
   crashRestartDelayMs?: number;
+  /**
+   * Where the consumer reports its progress for `/health/live` (the
+   * process's registry by default): fetches, heartbeats, batches, rebalances,
+   * crashes and restarts all count, as does a handler attempt still running,
+   * so only a consumer that does nothing at all (a fetch that never returns)
+   * goes silent.
+   */
+  liveness?: LivenessRegistry;
 }
 
 export type HandlerFailurePolicy = 'dead-letter' | 'hold';
@@ -158,6 +168,21 @@ export class BatchConsumer<T> {
   /** `resume` in flight or answered per `topic:partition` in this generation: asked once, however many callers. */
   private readonly resumed = new Map<string, Promise<bigint>>();
   private recovery?: CrashRecovery;
+  /** `topic:partition` whose lag gauge this member has set, so a partition moved away stops reporting its old value. */
+  private readonly lagReported = new Map<string, { topic: string; partition: number }>();
+  /** Last sign of progress, for `/health/live`. */
+  private lastActivityAt = Date.now();
+  private unregisterLiveness?: () => void;
+  private activityReportedAt = 0;
+  private readonly touch = (): void => {
+    const now = Date.now();
+    this.lastActivityAt = now;
+    // The metric moves in steps of a second at most: fetch events come far more often than that under load.
+    if (this.metrics && this.running && now - this.activityReportedAt >= 1_000) {
+      this.activityReportedAt = now;
+      this.metrics.lastActivity.set({ group: this.options.groupId }, now / 1_000);
+    }
+  };
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -192,6 +217,11 @@ export class BatchConsumer<T> {
             help: 'Records between the last processed offset and the partition high watermark',
             labelNames: ['group', 'topic', 'partition'] as const,
           }),
+          lastActivity: getOrCreateGauge(registry, {
+            name: 'kafka_consumer_last_activity_timestamp_seconds',
+            help: 'When the consumer last showed progress (a fetch, heartbeat, batch, rebalance, crash or restart, or a handler attempt running); /health/live fails once it is HEALTH_CONSUMER_STALL_MS old',
+            labelNames: ['group'] as const,
+          }),
           restarts: getOrCreateCounter(registry, {
             name: 'kafka_consumer_restarts_total',
             help: 'Consumers restarted by the service after a crash kafkajs does not restart on (a non-retriable error)',
@@ -216,9 +246,20 @@ export class BatchConsumer<T> {
     return this.consumer;
   }
 
+  /** Milliseconds since the consumer last showed progress; null while it is not running. */
+  silentForMs(now = Date.now()): number | null {
+    return this.running ? Math.max(0, now - this.lastActivityAt) : null;
+  }
+
   async start(): Promise<void> {
+    const { events } = this.consumer;
+    for (const event of [events.HEARTBEAT, events.FETCH_START, events.FETCH, events.START_BATCH_PROCESS, events.END_BATCH_PROCESS, events.REBALANCING, events.CONNECT]) {
+      if (event) this.consumer.on(event, this.touch);
+    }
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.touch();
       this.assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+      this.forgetLagOfUnassigned();
       // A slice still running from before the join stops at its next step (see onBatch's `active`).
       if (this.options.resume) this.reposition('partitions assigned');
       else this.forgetPositions();
@@ -226,6 +267,11 @@ export class BatchConsumer<T> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     this.running = true;
+    this.touch();
+    this.unregisterLiveness = (this.options.liveness ?? processLiveness).register({
+      name: `kafka-consumer:${this.options.groupId}`,
+      silentForMs: (now) => this.silentForMs(now),
+    });
     const runConfig: ConsumerRunConfig = {
       autoCommit: true,
       eachBatchAutoResolve: false,
@@ -239,6 +285,7 @@ export class BatchConsumer<T> {
       logger: this.options.logger,
       initialDelayMs: this.options.crashRestartDelayMs,
       onRestarted: () => this.metrics?.restarts.inc({ group: this.options.groupId }),
+      onActivity: this.touch,
     });
     await this.consumer.run(runConfig);
   }
@@ -247,8 +294,28 @@ export class BatchConsumer<T> {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.unregisterLiveness?.();
+    this.unregisterLiveness = undefined;
+    this.metrics?.lastActivity.remove({ group: this.options.groupId });
     await this.recovery?.stop();
     await this.consumer.disconnect();
+    // Out of the group: the partitions' lag is their next owner's to report.
+    this.assignment = [];
+    this.forgetLagOfUnassigned();
+  }
+
+  /**
+   * Removes the lag gauge of every partition this member no longer owns:
+   * otherwise a partition that moved away keeps reporting its last value
+   * here, and two members (one of them stale) report it at once.
+   */
+  private forgetLagOfUnassigned(): void {
+    const owned = new Set(this.assignment.map(({ topic, partition }) => `${topic}:${partition}`));
+    for (const [key, { topic, partition }] of this.lagReported) {
+      if (owned.has(key)) continue;
+      this.metrics?.lag.remove({ group: this.options.groupId, topic, partition: String(partition) });
+      this.lagReported.delete(key);
+    }
   }
 
   private forgetPositions(): void {
@@ -366,7 +433,8 @@ export class BatchConsumer<T> {
       await this.handleWithRetries(current, context, resolveOffset, active);
       const last = current[current.length - 1].offset;
       this.advancePosition(batch.topic, batch.partition, last, generation);
-      this.updateLag(batch.topic, batch.partition, batch.highWatermark, last);
+      // Not after a rejoin: the partition may be another member's to report now.
+      if (generation === this.generation) this.updateLag(batch.topic, batch.partition, batch.highWatermark, last);
     };
 
     try {
@@ -382,7 +450,8 @@ export class BatchConsumer<T> {
           await this.deadLetter(message, batch.topic, batch.partition, error, 1);
           resolveOffset(message.offset);
           this.advancePosition(batch.topic, batch.partition, message.offset, generation);
-          this.updateLag(batch.topic, batch.partition, batch.highWatermark, message.offset);
+          // Not after a rejoin: the partition may be another member's to report now.
+          if (generation === this.generation) this.updateLag(batch.topic, batch.partition, batch.highWatermark, message.offset);
           continue;
         }
         slice.push(decoded);
@@ -432,6 +501,8 @@ export class BatchConsumer<T> {
       const attemptStarted = Date.now();
       let slowWarnedAt = attemptStarted;
       const keepAlive = setInterval(() => {
+        // A handler still working (a Redis outage held in its retries) is progress, not a hung consumer.
+        this.touch();
         context.heartbeat().catch(() => undefined);
         // A handler that never returns holds its partition for good: say so, once a minute, where the logs show it.
         if (Date.now() - slowWarnedAt >= 60_000) {
@@ -513,6 +584,7 @@ export class BatchConsumer<T> {
     const deadline = Date.now() + delayMs;
     while (Date.now() < deadline) {
       if (!active()) throw new ConsumerStopping();
+      this.touch();
       await sleep(Math.min(500, deadline - Date.now()));
       await context.heartbeat();
     }
@@ -546,7 +618,9 @@ export class BatchConsumer<T> {
   }
 
   private updateLag(topic: string, partition: number, highWatermark: string, lastOffset: string): void {
+    if (!this.metrics) return;
     const lag = Number(BigInt(highWatermark) - BigInt(lastOffset) - 1n);
-    this.metrics?.lag.set({ group: this.options.groupId, topic, partition: String(partition) }, Math.max(0, lag));
+    this.metrics.lag.set({ group: this.options.groupId, topic, partition: String(partition) }, Math.max(0, lag));
+    this.lagReported.set(`${topic}:${partition}`, { topic, partition });
   }
 }

@@ -12,6 +12,8 @@ export interface CrashRecoveryOptions {
   initialDelayMs?: number;
   /** Called once per successful restart (a metric). */
   onRestarted?: () => void;
+  /** Called at every crash and every restart attempt: the consumer is not hung, it is failing and being restarted. */
+  onActivity?: () => void;
 }
 
 /**
@@ -32,6 +34,7 @@ export class CrashRecovery {
 
   constructor(private readonly options: CrashRecoveryOptions) {
     options.consumer.on(options.consumer.events.CRASH, ({ payload }: ConsumerCrashEvent) => {
+      options.onActivity?.();
       if (payload.restart || this.stopped) return;
       this.abandoned++;
       this.recover(payload.error);
@@ -55,6 +58,7 @@ export class CrashRecovery {
         const waited = await sleep(Math.min(initial * 2 ** attempt, 30_000), true, { signal: this.stopping.signal }).catch(() => false);
         if (!waited || this.stopped) return;
         const crashesBefore = this.abandoned;
+        this.options.onActivity?.();
         try {
           await consumer.connect();
           // Resolves once the group is joined, or after the join itself crashed (counted by the listener).

@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import type { Admin, Kafka } from 'kafkajs';
-import { StoreloopError, createLogger, createMetricsRegistry } from '@storeloop/observability';
+import { LivenessRegistry, StoreloopError, createLogger, createMetricsRegistry } from '@storeloop/observability';
 import { committedOffsets, createTopics, testKafka, uniqueName, waitFor } from '@storeloop/testing';
 import { BatchConsumer, TopicNamer, TopicProducer, jsonDecoder } from '../src';
 
 const logger = createLogger('messaging-test', 'silent');
 const record = z.object({ id: z.string() });
 
-describe('batch consumer after a crash kafkajs does not restart (real broker)', () => {
+describe('batch consumer after a crash kafkajs does not restart, and its liveness (real broker)', () => {
   let kafka: Kafka;
   let admin: Admin;
   let producer: TopicProducer;
   let consumer: BatchConsumer<z.infer<typeof record>> | undefined;
+  let watched: BatchConsumer<z.infer<typeof record>> | undefined;
   let topic: string;
   let dlq: string;
 
@@ -28,6 +29,7 @@ describe('batch consumer after a crash kafkajs does not restart (real broker)', 
 
   afterAll(async () => {
     await consumer?.stop();
+    await watched?.stop();
     await producer.disconnect();
     await admin.deleteTopics({ topics: [topic, dlq] }).catch(() => undefined);
     await admin.disconnect();
@@ -78,5 +80,49 @@ describe('batch consumer after a crash kafkajs does not restart (real broker)', 
       timeoutMs: 30_000,
       description: 'offsets committed to the end',
     });
+  });
+
+  it('stays alive while idle, goes stalled once kafkajs stops consuming behind its back, and is forgotten once stopped', async () => {
+    const groupId = uniqueName('test.liveness-group');
+    const liveness = new LivenessRegistry();
+    const handled = new Set<string>();
+    const ids = ['live-a', 'live-b', 'live-c'];
+    watched = new BatchConsumer({
+      kafka,
+      groupId,
+      topics: [topic],
+      decode: jsonDecoder(record),
+      handle: async (messages) => {
+        for (const m of messages) handled.add(m.value.id);
+      },
+      deadLetter: { producer, topic: dlq },
+      logger,
+      liveness,
+    });
+    await watched.start();
+    await producer.sendMessages(topic, ids.map((id) => ({ key: id, value: JSON.stringify({ id }) })));
+    await waitFor(() => ids.every((id) => handled.has(id)), { timeoutMs: 60_000, description: 'the records handled' });
+
+    // Idle with nothing to fetch: kafkajs' empty fetches and heartbeats keep it well inside a 20 s limit.
+    let longest = 0;
+    for (let i = 0; i < 24; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      longest = Math.max(longest, watched.silentForMs() ?? Infinity);
+      expect(liveness.evaluate(20_000)).toEqual({ alive: true, stalled: [] });
+    }
+    expect(longest).toBeLessThan(20_000);
+
+    // The kafkajs consumer stops while the service still counts on it (what a fetch loop that hangs looks like from outside).
+    await watched.raw.stop();
+    const verdict = await waitFor(() => {
+      const v = liveness.evaluate(5_000);
+      return v.alive ? undefined : v;
+    }, { timeoutMs: 30_000, description: 'the stalled consumer reported' });
+    expect(verdict.stalled).toEqual([{ name: `kafka-consumer:${groupId}`, silentForMs: expect.any(Number) }]);
+    expect(verdict.stalled[0].silentForMs).toBeGreaterThan(5_000);
+
+    await watched.stop();
+    watched = undefined;
+    expect(liveness.size).toBe(0);
   });
 });

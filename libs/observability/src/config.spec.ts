@@ -118,6 +118,7 @@ describe('httpConfigSchema', () => {
       LOG_LEVEL: 'info',
       SHUTDOWN_TIMEOUT_MS: 15000,
       HEALTH_CHECK_TIMEOUT_MS: 2000,
+      HEALTH_CONSUMER_STALL_MS: 300000,
     });
   });
 

@@ -89,6 +89,7 @@ export const httpConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: env.int(15000, { min: 0 }),
   HEALTH_CHECK_TIMEOUT_MS: env.int(2000, { min: 100 }),
+  HEALTH_CONSUMER_STALL_MS: env.int(300_000, { min: 0 }),
 });
 export type HttpConfig = z.infer<typeof httpConfigSchema>;
 

@@ -1,6 +1,7 @@
-import { Controller, Get, Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, ServiceUnavailableException, type BeforeApplicationShutdown } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { errorMessage } from './errors';
+import { processLiveness, type LivenessRegistry } from './liveness';
 
 /** A dependency the service needs to do its work (Kafka, Redis, a model store...). */
 export interface ReadinessProbe {
@@ -15,6 +16,10 @@ export const HEALTH_OPTIONS = Symbol('HEALTH_OPTIONS');
 export interface HealthOptions {
   /** Upper bound for each probe: a hung dependency must not hang the readiness endpoint. */
   probeTimeoutMs: number;
+  /** `/health/live` fails once a registered loop (a Kafka consumer) has shown no progress for this long; 0 turns that off. */
+  stallTimeoutMs?: number;
+  /** Where the loops register; the process's registry by default. */
+  liveness?: LivenessRegistry;
 }
 
 /** Flips to draining when shutdown starts, so load balancers stop routing before connections close. */
@@ -49,8 +54,23 @@ export class HealthController {
     @Inject(HEALTH_OPTIONS) private readonly options: HealthOptions,
   ) {}
 
+  /**
+   * 200 while the process runs and none of its consumers is stalled; 503
+   * naming the stalled ones otherwise, for the orchestrator to restart it.
+   * Dependencies being down never fail it (that is readiness): a consumer
+   * waiting on a broker still retries, reconnects and crashes, all of which
+   * count as progress.
+   */
   @Get('live')
   live(): { status: 'ok' } {
+    const verdict = (this.options.liveness ?? processLiveness).evaluate(this.options.stallTimeoutMs ?? 0);
+    if (!verdict.alive) {
+      throw new ServiceUnavailableException({
+        status: 'error',
+        message: `stalled: ${verdict.stalled.map((s) => `${s.name} silent for ${Math.round(s.silentForMs / 1000)} s`).join(', ')}`,
+        stalled: verdict.stalled,
+      });
+    }
     return { status: 'ok' };
   }
 

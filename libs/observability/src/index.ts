@@ -4,6 +4,7 @@ export * from './logger';
 export * from './metrics';
 export * from './trace';
 export * from './health';
+export * from './liveness';
 export * from './metrics.controller';
 export * from './observability.module';
 export * from './bootstrap';

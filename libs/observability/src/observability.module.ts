@@ -14,6 +14,8 @@ export interface ObservabilityOptions {
   service: string;
   logLevel: string;
   probeTimeoutMs: number;
+  /** `/health/live` fails once a Kafka consumer has shown no progress for this long (0: never). */
+  stallTimeoutMs?: number;
   /** Builds the readiness probes from providers of global modules (Kafka, Redis...). */
   probes: Omit<FactoryProvider<ReadinessProbe[]>, 'provide'>;
   imports?: ModuleMetadata['imports'];
@@ -44,7 +46,7 @@ export class ObservabilityModule {
         ShutdownState,
         { provide: ROOT_LOGGER, useValue: createLogger(options.service, options.logLevel) },
         { provide: METRICS_REGISTRY, useValue: createMetricsRegistry(options.service) },
-        { provide: HEALTH_OPTIONS, useValue: { probeTimeoutMs: options.probeTimeoutMs } },
+        { provide: HEALTH_OPTIONS, useValue: { probeTimeoutMs: options.probeTimeoutMs, stallTimeoutMs: options.stallTimeoutMs ?? 0 } },
         { provide: READINESS_PROBES, ...options.probes },
         { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
       ],

@@ -78,6 +78,7 @@ export class PlatformModule {
           service,
           logLevel: config.http.LOG_LEVEL,
           probeTimeoutMs: config.http.HEALTH_CHECK_TIMEOUT_MS,
+          stallTimeoutMs: config.http.HEALTH_CONSUMER_STALL_MS,
           probes: {
             inject: [KAFKA, REDIS],
             useFactory: (kafka: Kafka, redis: RedisClient) => [

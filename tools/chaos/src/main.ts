@@ -144,6 +144,7 @@ async function chaos(options: Options): Promise<Check[]> {
     log(`run ${runId}: ${cluster.brokers.length} broker(s) at ${infra.bootstrap.join(',')}, Redis ${redisUrl}`);
     await platform.start();
     log(`services up: ingestion ${platform.ingestion.url}, features ×${platform.features.length}, inference ${platform.inference.url}`);
+    platform.watchLiveness();
 
     // Topics as the services provisioned them.
     const settings = await topicSettings(admin, [...platform.consumed.ingestion, ...platform.consumed.features]);
@@ -426,6 +427,11 @@ async function chaos(options: Options): Promise<Check[]> {
       lags.ingestion === 0 && lags.features === 0 && diagnoses.length === 0,
       `ingestion ${lags.ingestion}, features ${lags.features}; drained ${ingestionDrainMs === undefined ? 'never' : `${ingestionDrainMs} ms`} / ${(report.drain as { featuresMs: number }).featuresMs} ms after the last 202` +
         diagnoses.map((line) => `\n      ${line}`).join(''),
+    );
+    check(
+      'every service stayed live: no consumer reported stalled on /health/live',
+      platform.notLive.length === 0,
+      platform.notLive.length === 0 ? 'every answer 200 (asked every 2 s)' : `${platform.notLive.length} answers not 200, e.g. ${platform.notLive.slice(0, 3).join('; ')}`,
     );
     const exits = platform.all().flatMap((s) => s.exits.map((e) => `${s.service}:${e.signal ?? e.code}`));
     check('every process exit was a kill of ours', exits.every((e) => e.endsWith('SIGKILL')), exits.join(', ') || 'none');

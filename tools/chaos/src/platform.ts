@@ -122,8 +122,33 @@ export class ChaosPlatform {
     return parsePrometheusText(await response.text());
   }
 
+  /** Every answer of /health/live other than 200 while watched: `<service>:<port> <status> <body>`. */
+  readonly notLive: string[] = [];
+  private liveTimer?: NodeJS.Timeout;
+
+  /**
+   * Asks every running service's /health/live every `intervalMs` until
+   * `stop`, keeping each answer that is not 200: a consumer reported stalled
+   * under the run's faults would be a liveness probe restarting pods in a
+   * cluster. A process killed or too busy to answer is not an answer.
+   */
+  watchLiveness(intervalMs = 2_000): void {
+    this.liveTimer = setInterval(() => {
+      for (const s of this.all()) {
+        if (!s.isRunning) continue;
+        void fetch(`${s.url}/health/live`, { signal: AbortSignal.timeout(2_000) })
+          .then(async (response) => {
+            if (response.status !== 200) this.notLive.push(`${s.service}:${s.port} ${response.status} ${(await response.text()).slice(0, 300)}`);
+          })
+          .catch(() => undefined);
+      }
+    }, intervalMs);
+    this.liveTimer.unref();
+  }
+
   /** Stops every service (SIGTERM) and writes each one's output to `<workDir>/<service>-<port>.log`. */
   async stop(): Promise<void> {
+    clearInterval(this.liveTimer);
     await Promise.all(this.all().map((s) => s.stop().catch(() => undefined)));
     this.writeLogs();
   }
